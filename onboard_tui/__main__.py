@@ -1,0 +1,3 @@
+from onboard_tui.cli import main
+
+main()
