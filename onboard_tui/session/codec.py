@@ -1,0 +1,314 @@
+"""session.toml <-> SessionData, with every problem tied to its file and line.
+
+Writing updates the parsed tomlkit document in place and only where a value changed, so
+an administrator's comments, order and formatting survive every save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomlkit
+from tomlkit.container import Container
+from tomlkit.items import AoT, Table
+from tomlkit.toml_document import TOMLDocument
+
+from onboard_tui.roadmap import StepId, StepState
+from onboard_tui.session.errors import SessionFileError
+from onboard_tui.session.locate import line_of
+from onboard_tui.session.model import (
+    SCHEMA_VERSION,
+    CloudSettings,
+    Organisation,
+    SessionData,
+    StepRecord,
+    TransferGroup,
+)
+from onboard_tui.session.secrets import SecretRef
+
+T = TypeVar("T")
+HEADER_COMMENT = (
+    "onboard-tui session. You may edit this file by hand while onboard-tui is closed;\n"
+    "comments and order are kept. Never write a password here: secrets are references\n"
+    "(env:VARIABLE, file:/path/with/mode/0600, or prompt)."
+)
+
+
+class _Reader:
+    """Typed access to the parsed document that fails with file, line and what to do."""
+
+    def __init__(self, doc: TOMLDocument, text: str, path: Path, backup: Path | None) -> None:
+        self.doc = doc
+        self.text = text
+        self.path = path
+        self.backup = backup
+
+    def fail(self, table: str, key: str | None, problem: str, index: int = 0) -> SessionFileError:
+        line = line_of(self.text, table, key, index)
+        if line is None:
+            line = max(1, self.text.count("\n"))
+        return SessionFileError(self.path, problem, line=line, backup=self.backup)
+
+    def table(self, name: str, *, required: bool) -> dict[str, Any]:
+        value = self.doc.get(name)
+        if value is None:
+            if required:
+                raise self.fail("", None, f"the [{name}] table is missing (is the file cut short?).")
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail("", name, f"'{name}' must be a table ([{name}]).")
+        return value
+
+    def get(
+        self,
+        values: dict[str, Any],
+        table: str,
+        key: str,
+        kind: type[T],
+        default: T | None = None,
+        *,
+        index: int = 0,
+        check: Callable[[T], str | None] | None = None,
+    ) -> T:
+        where = f"{table}.{key}" if table else key
+        if key not in values:
+            if default is None:
+                raise self.fail(table, None, f"'{where}' is missing.", index)
+            return default
+        raw = values[key]
+        value = raw.unwrap() if hasattr(raw, "unwrap") else raw
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(
+                table, key, f"'{where}' must be {_kind_name(kind)}, not {value!r}.", index
+            )
+        if check is not None:
+            problem = check(value)
+            if problem:
+                raise self.fail(table, key, f"'{where}': {problem}", index)
+        return value
+
+
+def _kind_name(kind: type) -> str:
+    return {
+        str: "text in quotes",
+        int: "a whole number",
+        bool: "true or false",
+        datetime: "a date and time (2026-11-25T09:00:00Z)",
+        float: "a number",
+    }.get(kind, kind.__name__)
+
+
+def _one_of(enum: Any) -> Callable[[str], str | None]:
+    allowed = [m.value for m in enum]
+    return lambda v: None if v in allowed else f"'{v}' is not one of {', '.join(allowed)}."
+
+
+def _secret_ref(value: str) -> str | None:
+    try:
+        SecretRef.parse(value)
+    except Exception as exc:
+        return str(exc)
+    return None
+
+
+def parse_document(text: str, path: Path, backup: Path | None) -> TOMLDocument:
+    """Parse the TOML syntax, reporting the line of a syntax error."""
+    if not text.strip():
+        raise SessionFileError(path, "the file is empty.", line=1, backup=backup)
+    try:
+        return tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        problem = str(exc).split(" at line ")[0]
+        raise SessionFileError(
+            path, f"not valid TOML: {problem}.", line=exc.line, column=exc.col, backup=backup
+        ) from None
+
+
+def read_session(doc: TOMLDocument, text: str, path: Path, backup: Path | None) -> SessionData:
+    """Validate the document and build the dataclasses."""
+    r = _Reader(doc, text, path, backup)
+    version = r.get(doc, "", "schema_version", int)
+    if version > SCHEMA_VERSION:
+        raise SessionFileError(
+            path,
+            f"this session was written by a newer onboard-tui (schema {version}; this "
+            f"version reads up to {SCHEMA_VERSION}).",
+            line=line_of(text, "", "schema_version"),
+            hint="Upgrade onboard-tui to open it. The file has not been changed.",
+        )
+    if version < 1:
+        raise r.fail("", "schema_version", f"schema_version {version} is not valid.")
+    s = r.table("session", required=True)
+    data = SessionData(
+        name=r.get(s, "session", "name", str),
+        created=r.get(s, "session", "created", datetime),
+        provider=r.get(s, "session", "provider", str),
+        geography=r.get(s, "session", "geography", str, ""),
+        current_step=StepId(
+            r.get(s, "session", "current_step", str, "setup", check=_one_of(StepId))
+        ),
+        tour_seen=r.get(s, "session", "tour_seen", bool, False),
+        last_activity=r.get(s, "session", "last_activity", str, ""),
+        schema_version=version,
+    )
+    o = r.table("organisation", required=False)
+    if o:
+        data.organisation = Organisation(
+            admin_email=r.get(o, "organisation", "admin_email", str),
+            country=r.get(o, "organisation", "country", str),
+            language=r.get(o, "organisation", "language", str),
+            timezone=r.get(o, "organisation", "timezone", str),
+            company=r.get(o, "organisation", "company", str, ""),
+            org_id=r.get(o, "organisation", "org_id", str, ""),
+            home_url=r.get(o, "organisation", "home_url", str, ""),
+            registered_at=o.get("registered_at")
+            and r.get(o, "organisation", "registered_at", datetime),
+        )
+    c = r.table("cloud", required=False)
+    data.cloud = CloudSettings(
+        api_url=r.get(c, "cloud", "api_url", str, ""),
+        verify_tls=r.get(c, "cloud", "verify_tls", bool, True),
+        ca_file=r.get(c, "cloud", "ca_file", str, ""),
+        admin_password=r.get(c, "cloud", "admin_password", str, "prompt", check=_secret_ref),
+    )
+    steps = r.table("steps", required=False)
+    for key, value in steps.items():
+        table = f"steps.{key}"
+        if key not in {m.value for m in StepId}:
+            raise r.fail(table, None, f"unknown step '{key}'; steps are {', '.join(StepId)}.")
+        if not isinstance(value, dict):
+            raise r.fail("steps", key, f"'{table}' must be a table.")
+        updated = value.get("updated")
+        data.steps[StepId(key)] = StepRecord(
+            state=StepState(r.get(value, table, "state", str, check=_one_of(StepState))),
+            reason=r.get(value, table, "reason", str, ""),
+            updated=updated and r.get(value, table, "updated", datetime),
+        )
+    groups = doc.get("transfer_groups", [])
+    if not isinstance(groups, list):
+        raise r.fail("", "transfer_groups", "'transfer_groups' must be [[transfer_groups]].")
+    names: set[str] = set()
+    for index, g in enumerate(groups):
+        if not isinstance(g, dict):
+            raise r.fail("", "transfer_groups", "each transfer group must be a table.")
+        name = r.get(g, "transfer_groups", "name", str, index=index, check=_non_empty)
+        if name.casefold() in names:
+            raise r.fail(
+                "transfer_groups", "name", f"the group name '{name}' is used twice.", index
+            )
+        names.add(name.casefold())
+        data.transfer_groups.append(
+            TransferGroup(
+                name=name,
+                setting=r.get(g, "transfer_groups", "setting", str, "", index=index),
+                description=r.get(g, "transfer_groups", "description", str, "", index=index),
+            )
+        )
+    return data
+
+
+def _non_empty(value: str) -> str | None:
+    return None if value.strip() else "must not be empty."
+
+
+def _set(table: Container | Table | dict[str, Any], key: str, value: Any) -> None:
+    """Assign only on change, so untouched lines keep their exact text; None removes."""
+    if value is None:
+        if key in table:
+            del table[key]
+    elif key in table:
+        if _plain(table[key]) != value:
+            table[key] = value
+    elif value != "":
+        table[key] = value
+
+
+def _plain(item: Any) -> Any:
+    return item.unwrap() if hasattr(item, "unwrap") else item
+
+
+def _table(doc: TOMLDocument | Table, name: str) -> Table:
+    if name not in doc:
+        doc[name] = tomlkit.table()
+    found = doc[name]
+    assert isinstance(found, Table)
+    return found
+
+
+def new_document() -> TOMLDocument:
+    doc = tomlkit.document()
+    for line in HEADER_COMMENT.splitlines():
+        doc.add(tomlkit.comment(line))
+    doc.add(tomlkit.nl())
+    doc["schema_version"] = SCHEMA_VERSION
+    return doc
+
+
+def write_session(data: SessionData, doc: TOMLDocument) -> None:
+    """Bring the document in line with `data`, touching only what changed."""
+    _set(doc, "schema_version", data.schema_version)
+    s = _table(doc, "session")
+    _set(s, "name", data.name)
+    _set(s, "created", data.created)
+    _set(s, "provider", data.provider)
+    _set(s, "geography", data.geography)
+    _set(s, "current_step", data.current_step.value)
+    _set(s, "tour_seen", data.tour_seen)
+    _set(s, "last_activity", data.last_activity)
+    org = data.organisation
+    if org is None:
+        if "organisation" in doc:
+            del doc["organisation"]
+    else:
+        o = _table(doc, "organisation")
+        for key in ("admin_email", "country", "language", "timezone", "company", "org_id"):
+            _set(o, key, getattr(org, key))
+        _set(o, "home_url", org.home_url)
+        _set(o, "registered_at", org.registered_at)
+    defaults = CloudSettings()
+    keys = ("api_url", "verify_tls", "ca_file", "admin_password")
+    if "cloud" in doc or any(getattr(data.cloud, k) != getattr(defaults, k) for k in keys):
+        c = _table(doc, "cloud")
+        for key in keys:
+            value = getattr(data.cloud, key)
+            if key in c or value != getattr(defaults, key):
+                _set(c, key, value)
+    if data.steps:
+        steps = _table(doc, "steps")
+        for step_id, record in data.steps.items():
+            if step_id.value not in steps:
+                steps[step_id.value] = tomlkit.table()
+            t = steps[step_id.value]
+            _set(t, "state", record.state.value)
+            _set(t, "reason", record.reason)
+            _set(t, "updated", record.updated)
+    _write_groups(data.transfer_groups, doc)
+
+
+def _write_groups(groups: list[TransferGroup], doc: TOMLDocument) -> None:
+    current = doc.get("transfer_groups")
+    if isinstance(current, AoT) and len(current) == len(groups):
+        for table, group in zip(current, groups, strict=True):
+            _set(table, "name", group.name)
+            _set(table, "setting", group.setting)
+            _set(table, "description", group.description)
+        return
+    if not groups:
+        if "transfer_groups" in doc:
+            del doc["transfer_groups"]
+        return
+    aot = tomlkit.aot()
+    for group in groups:
+        t = tomlkit.table()
+        t["name"] = group.name
+        if group.setting:
+            t["setting"] = group.setting
+        if group.description:
+            t["description"] = group.description
+        aot.append(t)
+    doc["transfer_groups"] = aot

@@ -1,0 +1,83 @@
+"""The session as plain dataclasses: what session.toml holds, nothing more.
+
+Users, memberships, ledgers and events live in state.db; this stays small so that it
+opens fast and reads well when an administrator edits it by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from onboard_tui.roadmap import StepId, StepState
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class StepRecord:
+    """The stored state of one roadmap step."""
+
+    state: StepState = StepState.NOT_STARTED
+    reason: str = ""
+    updated: datetime | None = None
+
+
+@dataclass
+class Organisation:
+    """The registered organisation (Step 1). No password: that is never stored."""
+
+    admin_email: str
+    country: str
+    language: str
+    timezone: str
+    company: str = ""
+    org_id: str = ""
+    home_url: str = ""
+    registered_at: datetime | None = None
+
+    @property
+    def logon_name(self) -> str:
+        """The seed: the email address shown is the logon name of the company administrator."""
+        return self.admin_email
+
+
+@dataclass
+class CloudSettings:
+    """How to reach the cloud API; `api_url` overrides the profile's geography URL."""
+
+    api_url: str = ""
+    verify_tls: bool = True
+    ca_file: str = ""
+    admin_password: str = "prompt"  # a secret reference, never the password
+
+
+@dataclass
+class TransferGroup:
+    """A named set of users migrated together; members live in state.db."""
+
+    name: str
+    setting: str = ""
+    description: str = ""
+
+
+@dataclass
+class SessionData:
+    """Everything session.toml carries."""
+
+    name: str
+    created: datetime
+    provider: str
+    geography: str = ""
+    current_step: StepId = StepId.SETUP
+    tour_seen: bool = False
+    last_activity: str = ""
+    schema_version: int = SCHEMA_VERSION
+    organisation: Organisation | None = None
+    cloud: CloudSettings = field(default_factory=CloudSettings)
+    steps: dict[StepId, StepRecord] = field(default_factory=dict)
+    transfer_groups: list[TransferGroup] = field(default_factory=list)
+
+    def step_record(self, step_id: StepId) -> StepRecord:
+        """The stored state of a step, NOT_STARTED when nothing is stored yet."""
+        return self.steps.setdefault(step_id, StepRecord())

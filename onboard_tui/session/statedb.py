@@ -1,0 +1,188 @@
+"""state.db: the volume of a session (users, events), kept out of session.toml.
+
+SQLite in WAL mode with synchronous=NORMAL: readers (an observer TUI) never block the
+writer, and a crash loses at most the last uncommitted batch, never the database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from onboard_tui.errors import OnboardError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL DEFAULT '',
+    first_name TEXT NOT NULL DEFAULT '',
+    last_name TEXT NOT NULL DEFAULT '',
+    source_login TEXT NOT NULL DEFAULT '',
+    department TEXT NOT NULL DEFAULT '',
+    group_name TEXT,
+    source_size INTEGER,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS users_group ON users(group_name);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    step TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_step ON events(step, id);
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+
+
+class StateDBError(OnboardError):
+    """state.db cannot be opened or written."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, kept so a resumed session can say what was going on."""
+
+    at: datetime
+    step: str
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user as the directory import stores it."""
+
+    email: str
+    display_name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    source_login: str = ""
+    department: str = ""
+    group_name: str | None = None
+    source_size: int | None = None
+    attributes: dict[str, str] | None = None
+
+
+class StateDB:
+    """One connection shared by the threads of one process, serialised by a lock."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        try:
+            if read_only and path.exists():
+                uri = f"file:{path}?mode=ro"
+                self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            else:
+                self._conn = sqlite3.connect(path, check_same_thread=False)
+                path.chmod(0o600)
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StateDBError(
+                f"{path} cannot be opened: {exc}.",
+                hint="If the file is damaged, move it aside; session.toml is not affected.",
+            ) from None
+        except OSError as exc:
+            raise StateDBError(f"{path} cannot be opened: {exc.strerror}.") from None
+        self._conn.execute("PRAGMA busy_timeout=5000")
+
+    def _migrate(self) -> None:
+        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StateDBError(
+                f"{self.path} was written by a newer onboard-tui (schema {version}).",
+                hint="Upgrade onboard-tui to open this session.",
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._conn:
+                self._conn.executescript(_MIGRATIONS[target])
+                self._conn.execute(f"PRAGMA user_version={target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work: all of it is stored, or none."""
+        with self._lock:
+            try:
+                with self._conn:
+                    yield self._conn
+            except sqlite3.Error as exc:
+                raise StateDBError(f"Cannot write {self.path}: {exc}.") from None
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    # --- events --------------------------------------------------------------------------
+
+    def add_event(self, at: datetime, step: str, kind: str, message: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO events(at, step, kind, message) VALUES (?, ?, ?, ?)",
+                (at.isoformat(), step, kind, message),
+            )
+
+    def recent_events(self, limit: int = 20) -> list[Event]:
+        rows = self.query(
+            "SELECT at, step, kind, message FROM events ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [Event(datetime.fromisoformat(a), s, k, m) for a, s, k, m in rows]
+
+    # --- users ---------------------------------------------------------------------------
+
+    def count_users(self) -> int:
+        return int(self.query("SELECT count(*) FROM users")[0][0])
+
+    def upsert_users(self, users: Iterable[UserRow], now: datetime) -> int:
+        """Insert or update users by email in one transaction."""
+        stamp = now.isoformat()
+        rows = [
+            (
+                u.email,
+                u.display_name,
+                u.first_name,
+                u.last_name,
+                u.source_login,
+                u.department,
+                u.group_name,
+                u.source_size,
+                json.dumps(u.attributes or {}, ensure_ascii=False),
+                stamp,
+                stamp,
+            )
+            for u in users
+        ]
+        with self.transaction() as conn:
+            conn.executemany(
+                """INSERT INTO users(email, display_name, first_name, last_name, source_login,
+                       department, group_name, source_size, attributes, created, updated)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(email) DO UPDATE SET display_name=excluded.display_name,
+                       first_name=excluded.first_name, last_name=excluded.last_name,
+                       source_login=excluded.source_login, department=excluded.department,
+                       group_name=excluded.group_name, source_size=excluded.source_size,
+                       attributes=excluded.attributes, updated=excluded.updated""",
+                rows,
+            )
+        return len(rows)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
