@@ -56,7 +56,9 @@ class _Reader:
         value = self.doc.get(name)
         if value is None:
             if required:
-                raise self.fail("", None, f"the [{name}] table is missing (is the file cut short?).")
+                raise self.fail(
+                    "", None, f"the [{name}] table is missing (is the file cut short?)."
+                )
             return {}
         if not isinstance(value, dict):
             raise self.fail("", name, f"'{name}' must be a table ([{name}]).")

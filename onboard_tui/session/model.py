@@ -49,7 +49,7 @@ class CloudSettings:
     api_url: str = ""
     verify_tls: bool = True
     ca_file: str = ""
-    admin_password: str = "prompt"  # a secret reference, never the password
+    admin_password: str = "prompt"  # noqa: S105 - a secret reference, never the password
 
 
 @dataclass

@@ -87,7 +87,11 @@ def test_files_are_private_and_the_previous_version_is_kept(store: SessionStore)
         (GOOD.replace('"verify"', '"nowhere"'), 8, "not one of"),
         (GOOD.replace('state = "done"', 'state = "finished"'), 11, "steps.setup.state"),
         (GOOD.replace("schema_version = 1", "schema_version = 99"), 2, "newer onboard-tui"),
-        (GOOD + "\n[[transfer_groups]]\nname = 'A'\n[[transfer_groups]]\nname = 'a'\n", 16, "twice"),
+        (
+            GOOD + "\n[[transfer_groups]]\nname = 'A'\n[[transfer_groups]]\nname = 'a'\n",
+            16,
+            "twice",
+        ),
     ],
 )
 def test_bad_files_name_the_line_and_are_never_touched(

@@ -1,0 +1,111 @@
+"""The command line: open a session in the wizard, run the demo, report status.
+
+`onboard-tui SESSION` opens the wizard; the other commands are named. Every failure is a
+sentence on stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from onboard_tui import __version__
+from onboard_tui.clock import SystemClock
+from onboard_tui.errors import OnboardError
+from onboard_tui.logs import log_to_folder
+from onboard_tui.roadmap.service import RoadmapService
+from onboard_tui.session.store import SessionStore, session_paths
+from onboard_tui.status import format_status, session_status
+
+DEMO_DIR = Path("demo-session")
+
+
+class _SessionOrCommand(click.Group):
+    """`onboard-tui PATH` opens PATH; `onboard-tui demo` runs a command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["open", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_SessionOrCommand, invoke_without_command=True)
+@click.version_option(__version__, prog_name="onboard-tui")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Onboard an organisation to cloud mail: 1 Setup, 2 Verify domain, 3 Migrate users,
+    4 Assign subscriptions, 5 Configure MX.
+
+    \b
+    onboard-tui SESSION      open (or create) a session in the wizard
+    onboard-tui demo         the wizard on the built-in sandbox
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@main.command("open", hidden=True)
+@click.argument("session", type=click.Path(path_type=Path))
+def open_cmd(session: Path) -> None:
+    """Open SESSION (a session.toml or its folder); offers to create it when missing."""
+    _run_tui(session)
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEMO_DIR,
+    show_default=True,
+    help="Folder of the demo session; running demo again resumes it.",
+)
+def demo(folder: Path) -> None:
+    """Open the wizard on the built-in sandbox (creates or resumes the demo session)."""
+    from onboard_tui.service import NewSession
+
+    _run_tui(folder, new=NewSession(name="demo", provider="sandbox"))
+
+
+@main.command()
+@click.argument("session", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(session: Path, as_json: bool) -> None:
+    """Print where SESSION stands on the roadmap."""
+    try:
+        store = SessionStore.open(session)
+    except OnboardError as exc:
+        _fail(exc)
+    try:
+        report = session_status(store, RoadmapService(store, SystemClock()))
+    finally:
+        store.close()
+    click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+
+
+def _run_tui(session: Path, *, new: object = None) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        click.echo(
+            "onboard-tui: the wizard needs a terminal (stdin and stdout are not a TTY). "
+            "Run it in an SSH session or tmux, or use `onboard-tui status` for scripts.",
+            err=True,
+        )
+        sys.exit(2)
+    from onboard_tui.service import NewSession
+    from onboard_tui.ui.app import make_app
+
+    _, folder = session_paths(session)
+    if folder.exists() or isinstance(new, NewSession):
+        log_to_folder(folder)
+    app = make_app(session, new=new if isinstance(new, NewSession) else None)
+    code = app.run()
+    sys.exit(code or 0)
+
+
+def _fail(exc: OnboardError) -> NoReturn:
+    click.echo(f"onboard-tui: {exc}", err=True)
+    sys.exit(2)

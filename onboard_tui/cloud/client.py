@@ -1,0 +1,251 @@
+"""The synchronous client of the cloud API contract (docs/cloud-api.md, v1).
+
+Synchronous on purpose: it runs in the TUI's thread workers and in the CLI. It retries
+only what is safe to repeat (429/503 answers and refused connections, where the request
+was not processed), waits with the injected clock so tests do not wait, and turns every
+failure into a `CloudError` sentence. Passwords travel only in request bodies and tokens
+only in the Authorization header; neither is logged or put in a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from onboard_tui import __version__
+from onboard_tui.clock import Clock, SystemClock
+from onboard_tui.cloud.decode import JsonObject
+from onboard_tui.cloud.errors import (
+    CloudBusy,
+    CloudConflict,
+    CloudError,
+    CloudUnreachable,
+)
+from onboard_tui.cloud.failures import status_failure, transport_failure
+from onboard_tui.cloud.models import (
+    CloudLogon,
+    Geography,
+    Organisation,
+    Registration,
+    RegistrationResult,
+)
+from onboard_tui.cloud.problem import read_problem
+from onboard_tui.cloud.retry import RetryBudget, parse_retry_after
+from onboard_tui.providers.reader import is_loopback
+from onboard_tui.session.secrets import Secret
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"onboard-tui/{__version__}"
+_BUSY = (429, 503)
+
+
+class CloudClient:
+    """One cloud API base URL; use as a context manager or call close()."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        verify: bool | str = True,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        clock: Clock | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = _checked_base_url(base_url)
+        self.timeout = timeout
+        self.max_retries = max(0, max_retries)
+        self.clock: Clock = clock or SystemClock()
+        if verify is False:
+            log.warning("TLS certificate verification is OFF for %s", self.base_url)
+        self._http = httpx.Client(
+            verify=_tls(verify),
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+            # A proxy from the environment must never see sandbox traffic on 127.0.0.1.
+            trust_env=not is_loopback(urlsplit(self.base_url).hostname or ""),
+        )
+
+    def __enter__(self) -> CloudClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __repr__(self) -> str:
+        return f"CloudClient({self.base_url!r})"
+
+    # --- the contract ----------------------------------------------------------------
+
+    def geographies(self) -> list[Geography]:
+        """`GET /v1/geographies`: where each region's API answers, and its SMTP host."""
+        body = self._call("GET", "/v1/geographies")
+        return [
+            Geography(
+                id=g.text("id"),
+                name=g.text("name"),
+                api_url=g.text("api_url"),
+                smtp_host=g.text("smtp_host"),
+            )
+            for g in body.objects("geographies")
+        ]
+
+    def register(self, registration: Registration) -> RegistrationResult:
+        """`POST /v1/organisations`: register the organisation and its first administrator."""
+        payload = {
+            "admin_email": registration.admin_email,
+            "password": registration.password.reveal(),
+            "country": registration.country,
+            "language": registration.language,
+            "timezone": registration.timezone,
+            "geography": registration.geography,
+            "terms_accepted": registration.terms_accepted,
+            "company": registration.company,
+        }
+        try:
+            body = self._call(
+                "POST", "/v1/organisations", json=payload, redact=[registration.password]
+            )
+        except CloudConflict as exc:
+            exc.hint = "Log on with that email address instead, or register with another one."
+            raise
+        return RegistrationResult(
+            org_id=body.text("org_id"),
+            logon_name=body.text("logon_name"),
+            home_url=body.text("home_url", optional=True),
+            registered_at=body.time("registered_at"),
+        )
+
+    def logon(self, email: str, password: Secret) -> CloudLogon:
+        """`POST /v1/sessions`: a bearer token for the calls that need one."""
+        body = self._call(
+            "POST",
+            "/v1/sessions",
+            json={"email": email, "password": password.reveal()},
+            redact=[password],
+        )
+        return CloudLogon(token=Secret(body.text("token")), expires_at=body.time("expires_at"))
+
+    def organisation(self, logon: CloudLogon) -> Organisation:
+        """`GET /v1/organisation`: the organisation the logon belongs to."""
+        body = self._call("GET", "/v1/organisation", logon=logon)
+        return Organisation(
+            org_id=body.text("org_id"),
+            company=body.text("company", optional=True),
+            admin_email=body.text("admin_email"),
+            logon_name=body.text("logon_name"),
+            country=body.text("country"),
+            language=body.text("language"),
+            timezone=body.text("timezone"),
+            geography=body.text("geography"),
+            home_url=body.text("home_url", optional=True),
+            registered_at=body.time("registered_at"),
+        )
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        logon: CloudLogon | None = None,
+        redact: Sequence[Secret] = (),
+    ) -> JsonObject:
+        """One request with its retries; the 2xx body as a JSON object, else a CloudError."""
+        url = self.base_url + path
+        headers: dict[str, str] = {}
+        if logon is not None:
+            headers["Authorization"] = f"Bearer {logon.token.reveal()}"
+            redact = [*redact, logon.token]
+        budget = RetryBudget(self.max_retries)
+        while True:
+            try:
+                response = self._http.request(method, url, json=json, headers=headers)
+            except httpx.TransportError as exc:
+                failure = transport_failure(exc, url, self.timeout)
+                if self._wait_after_connect_failure(exc, failure, budget, method, url):
+                    continue
+                raise failure from exc
+            log.debug("%s %s -> %s", method, url, response.status_code)
+            if response.status_code in _BUSY:
+                self._wait_while_busy(response, budget, method, url)
+                continue
+            if response.is_success:
+                return JsonObject.of(response, url)
+            error = status_failure(response, url, read_problem(response, redact))
+            log.info("%s %s failed: %s", method, url, error.message)
+            raise error
+
+    def _wait_after_connect_failure(
+        self,
+        exc: httpx.TransportError,
+        failure: CloudUnreachable,
+        budget: RetryBudget,
+        method: str,
+        url: str,
+    ) -> bool:
+        """Sleep and return True when a connection that never carried the request may be retried."""
+        if not isinstance(exc, httpx.ConnectError) or failure.reason not in ("refused", "network"):
+            return False
+        delay = budget.next_wait(None)
+        if delay is None:
+            return False
+        log.info("%s %s: %s; retrying in %.1f s", method, url, failure.reason, delay)
+        self.clock.sleep(delay)
+        return True
+
+    def _wait_while_busy(
+        self, response: httpx.Response, budget: RetryBudget, method: str, url: str
+    ) -> None:
+        """Sleep as long as Retry-After asks, or raise CloudBusy when that is too long."""
+        status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
+        delay = budget.next_wait(retry_after)
+        if delay is None:
+            log.info("%s %s: busy (HTTP %s), giving up", method, url, status)
+            raise CloudBusy.after(url, status, retry_after)
+        log.info("%s %s: busy (HTTP %s); retrying in %.1f s", method, url, status, delay)
+        response.close()
+        self.clock.sleep(delay)
+
+
+def _checked_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CloudError(
+            f'"{base_url}" is not a cloud API address.',
+            hint="Use an address such as https://api.notes.na.collabserv.com.",
+        )
+    return base_url.strip().rstrip("/")
+
+
+def _tls(verify: bool | str) -> bool | ssl.SSLContext:
+    """True/False as given; a CA file becomes a context that trusts only that file."""
+    if isinstance(verify, bool):
+        return verify
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError) as exc:
+        raise CloudError(
+            f"The CA certificate file {verify} cannot be used ({exc}).",
+            hint="Point [cloud] ca_file in session.toml at a PEM file with the service's CA.",
+        ) from None

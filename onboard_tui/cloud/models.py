@@ -1,0 +1,69 @@
+"""What the cloud API exchanges, as plain dataclasses; secrets stay wrapped in `Secret`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from onboard_tui.session.secrets import Secret
+
+
+@dataclass(frozen=True)
+class Geography:
+    """A data centre region as the cloud announces it."""
+
+    id: str
+    name: str
+    api_url: str
+    smtp_host: str
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Step 1's Registration page, as sent to `POST /v1/organisations`."""
+
+    admin_email: str
+    password: Secret
+    country: str
+    language: str
+    timezone: str
+    geography: str
+    terms_accepted: bool
+    company: str = ""
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    """The cloud's answer to a registration; `logon_name` is what the admin must record."""
+
+    org_id: str
+    logon_name: str
+    home_url: str
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The registered organisation as the cloud holds it."""
+
+    org_id: str
+    company: str
+    admin_email: str
+    logon_name: str
+    country: str
+    language: str
+    timezone: str
+    geography: str
+    home_url: str
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class CloudLogon:
+    """A bearer token from `POST /v1/sessions`; it lives in memory only."""
+
+    token: Secret
+    expires_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at

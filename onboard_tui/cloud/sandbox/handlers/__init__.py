@@ -1,0 +1,17 @@
+"""The contract's resources as the sandbox implements them, one module per resource."""
+
+from onboard_tui.cloud.sandbox.handlers import geographies, organisations, service, sessions
+from onboard_tui.cloud.sandbox.router import Route
+
+ROUTES = (
+    Route("GET", "/", service.index),
+    Route("GET", "/v1/geographies", geographies.list_geographies),
+    Route("POST", "/v1/organisations", organisations.register),
+    Route("GET", "/v1/organisation", organisations.show),
+    Route("POST", "/v1/sessions", sessions.logon),
+)
+
+#: In the contract, not in the sandbox yet: answered with 501 rather than 404.
+PLANNED = ("/v1/domains", "/v1/users", "/v1/mailboxes")
+
+__all__ = ["PLANNED", "ROUTES"]

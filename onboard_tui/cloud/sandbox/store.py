@@ -1,0 +1,172 @@
+"""The sandbox's state in SQLite: organisations and logon sessions.
+
+One connection shared by the request threads behind a lock: the sandbox serves one
+administrator, so simplicity wins over concurrency. WAL keeps readers of the file (tests,
+a curious admin with sqlite3) from blocking it. Passwords are stored only as PBKDF2
+hashes and bearer tokens only as SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from onboard_tui.errors import OnboardError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS organisations (
+    org_id        TEXT PRIMARY KEY,
+    admin_email   TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    company       TEXT NOT NULL,
+    country       TEXT NOT NULL,
+    language      TEXT NOT NULL,
+    timezone      TEXT NOT NULL,
+    geography     TEXT NOT NULL,
+    registered_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_digest  TEXT PRIMARY KEY,
+    org_id        TEXT NOT NULL REFERENCES organisations(org_id) ON DELETE CASCADE,
+    expires_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
+"""
+
+
+def _iso(when: datetime) -> str:
+    """UTC with microseconds, so stored times also sort correctly as text."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    """One registered organisation, without its password hash."""
+
+    org_id: str
+    admin_email: str
+    company: str
+    country: str
+    language: str
+    timezone: str
+    geography: str
+    registered_at: datetime
+
+
+class AdminExists(Exception):
+    """An organisation is already registered with that administrator email."""
+
+
+class SandboxStore:
+    """Thread-safe access to sandbox.db."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise OnboardError(
+                f"The sandbox database {path} cannot be opened ({exc}).",
+                hint="Check that the session folder is writable, or move the damaged file away.",
+            ) from None
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"it was written by a newer onboard-tui (schema {version} > {SCHEMA_VERSION})"
+            )
+        self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- organisations -------------------------------------------------------------------
+
+    def add_organisation(self, org: OrganisationRow, password_hash: str) -> None:
+        """Store a new organisation; AdminExists when its administrator is taken."""
+        with self._lock:
+            try:
+                self._db.execute(
+                    "INSERT INTO organisations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        org.org_id,
+                        org.admin_email,
+                        password_hash,
+                        org.company,
+                        org.country,
+                        org.language,
+                        org.timezone,
+                        org.geography,
+                        _iso(org.registered_at),
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                raise AdminExists(org.admin_email) from None
+
+    def admin_exists(self, email: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM organisations WHERE admin_email = ?", (email,)
+            ).fetchone()
+        return row is not None
+
+    def credentials(self, email: str) -> tuple[str, str] | None:
+        """(org_id, password hash) of the organisation this email administers."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT org_id, password_hash FROM organisations WHERE admin_email = ?", (email,)
+            ).fetchone()
+        return (str(row[0]), str(row[1])) if row else None
+
+    def organisation(self, org_id: str) -> OrganisationRow | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT org_id, admin_email, company, country, language, timezone, geography, "
+                "registered_at FROM organisations WHERE org_id = ?",
+                (org_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        org_id, email, company, country, language, timezone, geography, registered = row
+        return OrganisationRow(
+            org_id=org_id,
+            admin_email=email,
+            company=company,
+            country=country,
+            language=language,
+            timezone=timezone,
+            geography=geography,
+            registered_at=datetime.fromisoformat(registered),
+        )
+
+    # --- sessions ------------------------------------------------------------------------
+
+    def add_session(self, token_digest: str, org_id: str, expires_at: datetime) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?)",
+                (token_digest, org_id, _iso(expires_at)),
+            )
+
+    def session_org(self, token_digest: str, now: datetime) -> str | None:
+        """The organisation of a live session; expired sessions are forgotten on the way."""
+        with self._lock:
+            self._db.execute("DELETE FROM sessions WHERE expires_at <= ?", (_iso(now),))
+            row = self._db.execute(
+                "SELECT org_id FROM sessions WHERE token_digest = ?", (token_digest,)
+            ).fetchone()
+        return str(row[0]) if row else None

@@ -1,0 +1,101 @@
+"""OnboardingService: the one facade the UI and the CLI call.
+
+It only opens the session, starts what the session needs (the embedded sandbox), and
+wires the per-area services together; the logic lives in the area packages.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from onboard_tui.clock import Clock, SystemClock
+from onboard_tui.cloud.access import CloudAccess
+from onboard_tui.cloud.sandbox import SandboxServer
+from onboard_tui.providers import Profile, load_profile
+from onboard_tui.roadmap.service import RoadmapService
+from onboard_tui.session.model import SessionData
+from onboard_tui.session.store import SessionStore, session_paths
+from onboard_tui.setup.service import SetupService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """What is needed to start a session from nothing."""
+
+    name: str
+    provider: str
+
+
+class OnboardingService:
+    """A session opened with everything it needs running; close() stops it all."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        profile: Profile,
+        clock: Clock,
+        sandbox: SandboxServer | None = None,
+    ) -> None:
+        self.store = store
+        self.profile = profile
+        self.clock = clock
+        self.sandbox = sandbox
+        self.cloud = CloudAccess(
+            profile, store.data.cloud, clock, embedded_url=sandbox.url if sandbox else ""
+        )
+        self.roadmap = RoadmapService(store, clock)
+        self.setup = SetupService(store, self.cloud, clock)
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
+
+    @property
+    def session(self) -> SessionData:
+        return self.store.data
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Clock | None = None) -> OnboardingService:
+        """Open an existing session (SessionFileError if session.toml is damaged)."""
+        clock = clock or SystemClock()
+        store = SessionStore.open(path)
+        try:
+            return cls._start(store, clock)
+        except BaseException:
+            store.close()
+            raise
+
+    @classmethod
+    def create(
+        cls, path: Path, new: NewSession, *, clock: Clock | None = None
+    ) -> OnboardingService:
+        clock = clock or SystemClock()
+        file, folder = session_paths(path)
+        profile = load_profile(new.provider, extra_dirs=[folder / "providers"])
+        data = SessionData(name=new.name, created=clock.now(), provider=profile.id)
+        store = SessionStore.create(file, data)
+        try:
+            return cls._start(store, clock)
+        except BaseException:
+            store.close()
+            raise
+
+    @classmethod
+    def _start(cls, store: SessionStore, clock: Clock) -> OnboardingService:
+        profile = load_profile(store.data.provider, extra_dirs=[store.folder / "providers"])
+        sandbox = None
+        if profile.embedded:
+            sandbox = SandboxServer(store.folder / "sandbox.db", profile, clock=clock)
+            sandbox.start()
+            log.info("embedded sandbox listening on %s", sandbox.url)
+        return cls(store, profile, clock, sandbox)
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+        self.store.close()

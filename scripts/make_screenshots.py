@@ -1,0 +1,38 @@
+"""Write screenshots/<scene>-<W>x<H>.svg from the same scenes the snapshot tests use."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.ui.scenes import SCENES, SIZES, Scene, demo_app  # noqa: E402
+
+
+async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = demo_app(Path(tmp) / "demo", show_tour=scene.show_tour)
+        async with app.run_test(size=size) as pilot:
+            await scene.drive(pilot)
+            await pilot.pause()
+            svg = app.export_screenshot(title=f"onboard-tui: {scene.name}")
+    target = out / f"{scene.name}-{size[0]}x{size[1]}.svg"
+    target.write_text(svg, encoding="utf-8")
+    return target
+
+
+async def main() -> int:
+    out = ROOT / "screenshots"
+    out.mkdir(exist_ok=True)
+    for scene in SCENES:
+        for size in SIZES:
+            print(await shoot(scene, size, out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
