@@ -55,7 +55,7 @@ async def test_setup_with_errors_then_correctly_then_resume_at_step_2(tmp_path: 
 
         confirm = app.screen.query_one("#confirm")
         confirm.focus()
-        await pilot.press("backspace")
+        await pilot.press("end", "backspace")
         app.screen.query_one("#terms_accepted").focus()
         await pilot.press("space")
         await submit(pilot)
@@ -110,7 +110,7 @@ async def test_damaged_session_offers_the_backup(tmp_path: Path) -> None:
     session = folder / "session.toml"
     session.write_text(session.read_text()[:40])
     damaged = session.read_text()
-    again = make_app(folder, clock=frozen_clock())
+    again = make_app(folder, clock=frozen_clock(), show_tour=False)
     async with again.run_test(size=SIZE) as pilot:
         await wait_open(pilot)
         message = str(again.screen.query_one("#problem-message", Static).content)
