@@ -47,10 +47,13 @@ if [ ! -e "$policy" ]; then
   "${as_root[@]}" chmod 755 "$policy"
   made_policy=1
 fi
-cleanup() { [ "$made_policy" -eq 1 ] && "${as_root[@]}" rm -f "$policy"; }
+cleanup() {
+  if [ "$made_policy" -eq 1 ]; then "${as_root[@]}" rm -f "$policy"; fi
+}
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${packages[@]}"
+echo "test servers installed: ${packages[*]}"
