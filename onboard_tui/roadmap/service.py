@@ -89,5 +89,7 @@ class RoadmapService:
         last = events[0] if events else None
         current = next(s for s in STEPS if s.id is data.current_step)
         return ResumeNote(
-            current, data.last_activity or (last.message if last else ""), last and last.at
+            current,
+            data.last_activity or (last.message if last else ""),
+            last.at if last else None,
         )

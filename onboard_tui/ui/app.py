@@ -8,7 +8,7 @@ message; one handler turns any worker failure into a notification, never a trace
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import work
@@ -140,7 +140,7 @@ class OnboardApp(App[int]):
                 markup=False,
             )
 
-    def _screen_factory(self, step_id: StepId) -> Screen[None]:
+    def _screen_factory(self, step_id: StepId) -> Callable[[], Screen[None]]:
         service = self.service
         assert service is not None
         step = next(s for s in STEPS if s.id is step_id)
@@ -150,7 +150,7 @@ class OnboardApp(App[int]):
                 return SetupScreen(step, service.roadmap, service.setup)
             return PlaceholderScreen(step, service.roadmap)
 
-        return make  # type: ignore[return-value]
+        return make
 
     def _update_subtitle(self) -> None:
         if self.service is None:
@@ -187,7 +187,7 @@ class OnboardApp(App[int]):
             yield SystemCommand(
                 f"Go to {name}",
                 step.summary,
-                lambda s=step.id: self.go_to_step(s),  # type: ignore[misc]
+                lambda s=step.id: self.go_to_step(s),
             )
         yield SystemCommand("Getting-started tour", "Explain the roadmap again", self.action_tour)
 

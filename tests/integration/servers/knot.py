@@ -191,7 +191,9 @@ def _current_user() -> str:
 
 
 @contextlib.contextmanager
-def start_knot(workdir: Path, zone_text: str | None = None, timeout: float = 5.0) -> Iterator[KnotServer]:
+def start_knot(
+    workdir: Path, zone_text: str | None = None, timeout: float = 5.0
+) -> Iterator[KnotServer]:
     """Start knotd in ``workdir`` and yield a ``KnotServer``; stop it on exit, even on error."""
     knotd = require_binary("knotd")
     knotc = require_binary("knotc")

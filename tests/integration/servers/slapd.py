@@ -161,7 +161,7 @@ objectCategory: cn=Group,cn=Schema,cn=Configuration,{base_dn}
 def ssha(password: str) -> str:
     """An OpenLDAP ``{SSHA}`` hash of ``password`` with a random salt."""
     salt = secrets.token_bytes(8)
-    digest = hashlib.sha1(password.encode() + salt).digest()  # noqa: S324 - LDAP scheme
+    digest = hashlib.sha1(password.encode() + salt).digest()
     return "{SSHA}" + base64.b64encode(digest + salt).decode("ascii")
 
 
@@ -226,8 +226,18 @@ class SlapdServer:
         ldif_file = self.workdir / f"add-{secrets.token_hex(4)}.ldif"
         ldif_file.write_text(ldif)
         done = subprocess.run(
-            [ldapadd, "-x", "-H", self.url, "-D", self.root_dn, "-y", str(password_file)]
-            + ["-f", str(ldif_file)],
+            [
+                ldapadd,
+                "-x",
+                "-H",
+                self.url,
+                "-D",
+                self.root_dn,
+                "-y",
+                str(password_file),
+                "-f",
+                str(ldif_file),
+            ],
             capture_output=True,
             text=True,
             timeout=60,
