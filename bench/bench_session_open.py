@@ -16,6 +16,7 @@ from pathlib import Path
 
 from onboard_tui.clock import SystemClock
 from onboard_tui.roadmap.service import RoadmapService
+from onboard_tui.service import OnboardingService
 from onboard_tui.session.model import SessionData, TransferGroup
 from onboard_tui.session.statedb import UserRow
 from onboard_tui.session.store import SessionStore
@@ -64,15 +65,33 @@ def open_once(path: Path) -> float:
     return elapsed
 
 
+def open_service_once(path: Path) -> float:
+    """The wizard's own path: the store plus the profile and the embedded sandbox started."""
+    start = time.perf_counter()
+    service = OnboardingService.open(path)
+    service.roadmap.statuses()
+    service.roadmap.resume_note()
+    elapsed = time.perf_counter() - start
+    service.close()
+    return elapsed
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = build(Path(tmp) / "session")
         size = path.stat().st_size
         times = [open_once(path) for _ in range(RUNS)]
-    median, worst = statistics.median(times), max(times)
+        service_times = [open_service_once(path) for _ in range(RUNS)]
     print(f"session open: {USERS} users in state.db, {GROUPS} transfer groups ({size} bytes TOML)")
-    print(f"  median {median * 1000:.1f} ms, worst {worst * 1000:.1f} ms over {RUNS} opens")
-    print(f"  goal < 1000 ms: {'met' if worst < 1.0 else 'NOT met'}")
+    met = True
+    for what, samples in (("store + status", times), ("service + sandbox", service_times)):
+        median, worst = statistics.median(samples), max(samples)
+        met = met and worst < 1.0
+        print(
+            f"  {what:<18} median {median * 1000:.1f} ms, worst {worst * 1000:.1f} ms "
+            f"over {RUNS} opens"
+        )
+    print(f"  goal < 1000 ms: {'met' if met else 'NOT met'}")
     return 0
 
 

@@ -83,3 +83,8 @@ def is_language(code: str) -> bool:
 
 def is_timezone(name: str) -> bool:
     return any(c.code == name for c in timezones())
+
+
+def label(choices: tuple[Choice, ...], code: str) -> str:
+    """The label shown for a stored code; the code itself when it is not in the list."""
+    return next((c.label for c in choices if c.code == code), code)

@@ -78,16 +78,16 @@ class SetupScreen(StepScreen):
         )
         yield Field(
             "Company administrator email",
-            Input(placeholder="admin@renovations.com", id="admin_email"),
+            Input(placeholder="admin@renovations.com", id="admin_email", compact=True),
             help_text="This is your logon name.",
         )
-        yield Field("Company name (optional)", Input(id="company"))
+        yield Field("Company name (optional)", Input(id="company", compact=True))
         yield Field(
             "Create service logon password",
-            Input(password=True, id="password"),
+            Input(password=True, id="password", compact=True),
             help_text="At least 8 characters with letters and digits.",
         )
-        yield Field("Confirm password", Input(password=True, id="confirm"))
+        yield Field("Confirm password", Input(password=True, id="confirm", compact=True))
         yield Field(
             "Country",
             _select("country", catalogue.countries()),
@@ -97,13 +97,18 @@ class SetupScreen(StepScreen):
         yield Field("Time zone", _select("timezone", catalogue.timezones()))
         yield Field(
             "Geography (where your data is hosted)",
-            Select(self._geography_options(), id="geography", prompt="Select a geography"),
+            Select(
+                self._geography_options(),
+                id="geography",
+                prompt="Select a geography",
+                compact=True,
+            ),
             help_text="Decides the API URL and the SMTP host of your MX record.",
         )
         yield Static("Terms of Use and privacy practices", classes="field-label-like")
         with VerticalScroll(id="terms"):
             yield Static(self.setup.terms_text, markup=False)
-        yield Field("", Checkbox("I accept the Terms of Use", id="terms_accepted"))
+        yield Field("", Checkbox("I accept the Terms of Use", id="terms_accepted", compact=True))
         yield Static("", id="form-status", markup=False)
         yield Button("Submit", id="submit", variant="primary")
 
@@ -274,10 +279,11 @@ class SetupScreen(StepScreen):
         geo = self._geographies.get(geography)
         when = f"{org.registered_at:%Y-%m-%d %H:%M} UTC" if org.registered_at else "unknown"
         lines: list[tuple[str, Any]] = [
-            ("Logon name", f"{org.logon_name}  (record it)"),
+            ("Logon name", org.logon_name),
+            ("", "(record it with your password)"),
             ("Company", org.company or "—"),
-            ("Country", org.country),
-            ("Language", org.language),
+            ("Country", catalogue.label(catalogue.countries(), org.country)),
+            ("Language", catalogue.label(catalogue.languages(), org.language)),
             ("Time zone", org.timezone),
             ("Geography", f"{geo.name} ({geography})" if geo else geography),
             ("SMTP host", geo.smtp_host if geo else "—"),
@@ -302,6 +308,7 @@ def _select(select_id: str, choices: Iterable[catalogue.Choice]) -> Select[str]:
         id=select_id,
         prompt="Type to search, Enter to choose",
         type_to_search=True,
+        compact=True,
     )
 
 

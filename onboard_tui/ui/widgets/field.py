@@ -28,11 +28,15 @@ class Field(Vertical):
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="field-label", markup=False)
         yield self.control
-        yield Static(self.help_text, classes="field-help", markup=False)
+        help_line = Static(self.help_text, classes="field-help", markup=False)
+        help_line.display = bool(self.help_text)
+        yield help_line
         yield Static("", classes="field-error", markup=False)
 
     def set_help(self, text: str) -> None:
-        self.query_one(".field-help", Static).update(text)
+        help_line = self.query_one(".field-help", Static)
+        help_line.update(text)
+        help_line.display = bool(text)
 
     def set_error(self, message: str | None) -> None:
         self.query_one(".field-error", Static).update(message or "")
