@@ -84,6 +84,14 @@ def require_binary(name: str) -> str:
     return found
 
 
+def write_secret(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0600 from the first byte (no umask window)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)
+
+
 def tail(path: Path, lines: int = 40) -> str:
     """The last ``lines`` lines of a text file, or a note when it cannot be read."""
     try:
@@ -91,6 +99,28 @@ def tail(path: Path, lines: int = 40) -> str:
     except OSError as exc:
         return f"(no log at {path}: {exc})"
     return "\n".join(text.splitlines()[-lines:]) or "(log is empty)"
+
+
+def group_members(pgid: int) -> list[int] | None:
+    """Live (not zombie) processes of process group ``pgid``; None when /proc is unavailable.
+
+    A worker whose parent died is a zombie until init reaps it, which some container inits
+    do slowly; ``killpg(pgid, 0)`` still counts it, so look at /proc instead.
+    """
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").is_file():
+        return None
+    members = []
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+        fields = text[text.rfind(")") + 2 :].split()
+        if len(fields) >= 3 and fields[0] not in {"Z", "X"} and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
 
 
 class ServerProcess:
@@ -166,6 +196,9 @@ class ServerProcess:
     def _group_alive(self) -> bool:
         if self._pgid is None:
             return False
+        members = group_members(self._pgid)
+        if members is not None:
+            return bool(members)
         try:
             os.killpg(self._pgid, 0)
         except ProcessLookupError:

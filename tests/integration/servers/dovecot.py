@@ -12,6 +12,8 @@ Facts worth knowing:
 * UNIX socket paths are limited to ~108 bytes, another reason for a short base_dir.
 * Master-user login is ``<user>*<master>`` with the master's password
   (``auth_master_user_separator = *``), the IMAP analogue of Exchange impersonation.
+* Failed logins: anvil's growing per-IP penalty is switched off (its socket has mode 0),
+  but each failure still takes about 0.5 s (the auth process checks delays twice a second).
 """
 
 from __future__ import annotations
@@ -31,7 +33,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import LOOPBACK, ServerProcess, free_port, missing_binary, require_binary, wait_until
+from .base import (
+    LOOPBACK,
+    ServerProcess,
+    free_port,
+    missing_binary,
+    require_binary,
+    wait_until,
+    write_secret,
+)
 
 USERS = ("alice", "bob")
 MASTER_USER = "master"
@@ -107,6 +117,12 @@ service imap-login {{
   }}
   inet_listener imaps {{
     port = 0
+  }}
+}}
+service anvil {{
+  # No growing delay after failed logins from 127.0.0.1: tests fail logins on purpose.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
   }}
 }}
 service stats {{
@@ -208,13 +224,13 @@ def start_dovecot(workdir: Path, timeout: float = 5.0) -> Iterator[DovecotServer
         master_password = secrets.token_urlsafe(15)
         users_file = runtime / "users.passwd"
         master_file = runtime / "master.passwd"
-        users_file.write_text("".join(f"{u}:{ssha256(p)}::::::\n" for u, p in users.items()))
-        master_file.write_text(f"{MASTER_USER}:{ssha256(master_password)}\n")
-        for secret_file in (users_file, master_file):
-            # Read by the auth process, which runs as the internal user.
-            secret_file.chmod(0o640)
-            if os.geteuid() == 0:
-                os.chown(secret_file, 0, grp.getgrnam(internal_user).gr_gid)
+        write_secret(users_file, "".join(f"{u}:{ssha256(p)}::::::\n" for u, p in users.items()))
+        write_secret(master_file, f"{MASTER_USER}:{ssha256(master_password)}\n")
+        if os.geteuid() == 0:
+            # Read by the auth process, which runs as the internal user: it owns them (0600).
+            internal = pwd.getpwnam(internal_user)
+            for secret_file in (users_file, master_file):
+                os.chown(secret_file, internal.pw_uid, internal.pw_gid)
 
         port = free_port()
         config_path = runtime / "dovecot.conf"
@@ -261,13 +277,23 @@ def start_dovecot(workdir: Path, timeout: float = 5.0) -> Iterator[DovecotServer
             wait_until(alice_logs_in, timeout, f"Dovecot IMAP login on port {port}", process)
             yield server
         finally:
-            if process.is_running():
-                subprocess.run(
+            if process.is_running() and process.process is not None:
+                # doveadm stop signals the master, then waits until its pid is gone. The
+                # master is our child: it stays a zombie until we reap it, so wait for it
+                # here, while doveadm runs, or doveadm would wait its full timeout.
+                stopper = subprocess.Popen(
                     [doveadm_bin, "-c", str(config_path), "stop"],
-                    capture_output=True,
-                    timeout=10,
-                    check=False,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
                 )
-            process.stop()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.process.wait(timeout=10)
+                try:
+                    stopper.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    stopper.kill()
+                    stopper.wait()
+            process.stop()  # whatever is left in the process group
     finally:
         shutil.rmtree(runtime, ignore_errors=True)

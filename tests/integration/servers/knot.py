@@ -32,7 +32,7 @@ import dns.rdatatype
 import dns.tsig
 import dns.tsigkeyring
 
-from .base import LOOPBACK, ServerProcess, free_port, require_binary, wait_until
+from .base import LOOPBACK, ServerProcess, free_port, require_binary, wait_until, write_secret
 
 ZONE = "renovations.com"
 SUBDOMAIN = f"west.{ZONE}"
@@ -132,9 +132,11 @@ class KnotServer:
         return next(iter(self.keyring().values()))
 
     def knotc(self, *args: str, check: bool = True) -> str:
-        """Run ``knotc -s SOCKET ARGS`` and return its output."""
+        """Run ``knotc -c CONF -s SOCKET ARGS`` and return its output."""
+        # -c: never fall back to the system's /etc/knot configuration.
+        argv = [self.knotc_path, "-x", "-c", str(self.config_path), "-s", str(self.control_socket)]
         done = subprocess.run(
-            [self.knotc_path, "-x", "-s", str(self.control_socket), *args],
+            [*argv, *args],
             capture_output=True,
             text=True,
             timeout=15,
@@ -211,7 +213,8 @@ def start_knot(
     port = free_port(udp_too=True)
     socket_path = rundir / "knot.sock"
     config_path = workdir / "knot.conf"
-    config_path.write_text(
+    write_secret(  # it holds the TSIG secret
+        config_path,
         CONFIG_TEMPLATE.format(
             rundir=rundir,
             storage=storage,
@@ -223,9 +226,8 @@ def start_knot(
             algorithm=TSIG_ALGORITHM,
             secret=secret,
             zone=ZONE,
-        )
+        ),
     )
-    config_path.chmod(0o600)
 
     process = ServerProcess("knotd", [knotd, "-c", str(config_path)], workdir / "knotd.log")
     server = KnotServer(
@@ -245,7 +247,9 @@ def start_knot(
     with process:
 
         def answers() -> bool:
-            reply = query(server, ZONE, "SOA", timeout=0.5)
+            # TCP: before knotd listens, a refused connection fails at once, where a UDP
+            # query would sit out its whole timeout.
+            reply = query(server, ZONE, "SOA", timeout=0.5, tcp=True)
             return bool(reply.answer) and socket_path.exists()
 
         wait_until(answers, timeout, f"knotd to answer SOA {ZONE} on port {port}", process)

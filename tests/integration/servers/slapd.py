@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import os
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -27,11 +28,25 @@ from pathlib import Path
 
 import ldap3
 
-from .base import LOOPBACK, ServerProcess, free_port, missing_binary, require_binary, wait_until
+from .base import (
+    LOOPBACK,
+    ServerProcess,
+    free_port,
+    missing_binary,
+    require_binary,
+    wait_until,
+    write_secret,
+)
 
 BASE_DN = "dc=example,dc=test"
 SCHEMA_DIR = Path("/etc/ldap/schema")
 MODULE_DIRS = ("/usr/lib/ldap", "/usr/lib/x86_64-linux-gnu/ldap", "/usr/lib/openldap")
+
+
+def ldap_env() -> dict[str, str]:
+    """The environment for slapd and the OpenLDAP tools: no /etc/ldap/ldap.conf, no ~/.ldaprc."""
+    return {**os.environ, "LDAPNOINIT": "1"}
+
 
 AD_SCHEMA = """\
 # A small Active Directory look-alike for the onboarding tests (private OIDs).
@@ -242,6 +257,7 @@ class SlapdServer:
             text=True,
             timeout=60,
             check=False,
+            env=ldap_env(),
         )
         if done.returncode != 0:
             raise RuntimeError(f"ldapadd failed ({done.returncode}): {done.stderr}{done.stdout}")
@@ -266,6 +282,7 @@ def slapadd(workdir: Path, config_path: Path, ldif: str, name: str = "extra") ->
         text=True,
         timeout=120,
         check=False,
+        env=ldap_env(),
     )
     if done.returncode != 0:
         raise RuntimeError(f"slapadd {ldif_file} failed: {done.stderr}{done.stdout}")
@@ -292,11 +309,11 @@ def start_slapd(
     reader_dn = f"cn=reader,ou=Service,{BASE_DN}"
     root_password = secrets.token_urlsafe(18)
     reader_password = secrets.token_urlsafe(18)
-    (workdir / "rootpw").write_text(root_password)  # ldapadd -y reads it verbatim
-    (workdir / "rootpw").chmod(0o600)
+    write_secret(workdir / "rootpw", root_password)  # ldapadd -y reads it verbatim
 
     config_path = workdir / "slapd.conf"
-    config_path.write_text(
+    write_secret(  # it holds the root password's hash
+        config_path,
         CONFIG_TEMPLATE.format(
             schema_dir=SCHEMA_DIR,
             ad_schema=ad_schema,
@@ -306,9 +323,8 @@ def start_slapd(
             root_dn=root_dn,
             root_hash=ssha(root_password),
             datadir=datadir,
-        )
+        ),
     )
-    config_path.chmod(0o600)
 
     slapadd(
         workdir,
@@ -325,6 +341,7 @@ def start_slapd(
         "slapd",
         [slapd_bin, "-f", str(config_path), "-h", f"ldap://{LOOPBACK}:{port}/", "-d", "stats"],
         workdir / "slapd.log",
+        env=ldap_env(),
     )
     server = SlapdServer(
         host=LOOPBACK,

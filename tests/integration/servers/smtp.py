@@ -112,7 +112,9 @@ def _authenticator(username: str, password: str) -> Any:
             and secrets.compare_digest(auth_data.login, username.encode())
             and secrets.compare_digest(auth_data.password, password.encode())
         )
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then sends the 235/535 reply itself (with the default,
+        # handled=True, a failed login gets no reply at all and the client hangs).
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     return authenticate
 
