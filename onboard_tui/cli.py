@@ -33,7 +33,7 @@ class _SessionOrCommand(click.Group):
         return super().parse_args(ctx, args)
 
 
-@click.group(cls=_SessionOrCommand, invoke_without_command=True)
+@click.group("onboard-tui", cls=_SessionOrCommand, invoke_without_command=True)
 @click.version_option(__version__, prog_name="onboard-tui")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -78,12 +78,14 @@ def status(session: Path, as_json: bool) -> None:
     """Print where SESSION stands on the roadmap."""
     try:
         store = SessionStore.open(session)
+        try:
+            report = session_status(store, RoadmapService(store, SystemClock()))
+        finally:
+            store.close()
     except OnboardError as exc:
         _fail(exc)
-    try:
-        report = session_status(store, RoadmapService(store, SystemClock()))
-    finally:
-        store.close()
+    except OSError as exc:
+        _fail(OnboardError(f"{exc.filename or session}: {exc.strerror or exc}."))
     click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
 
 

@@ -10,6 +10,7 @@ only in the Authorization header; neither is logged or put in a message.
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 from collections.abc import Sequence
 from types import TracebackType
@@ -37,13 +38,14 @@ from onboard_tui.cloud.models import (
 )
 from onboard_tui.cloud.problem import read_problem
 from onboard_tui.cloud.retry import RetryBudget, parse_retry_after
-from onboard_tui.providers.reader import is_loopback
+from onboard_tui.providers.reader import http_url, is_loopback
 from onboard_tui.session.secrets import Secret
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"onboard-tui/{__version__}"
 _BUSY = (429, 503)
+_ACCEPT = "application/json, application/problem+json"
 
 
 class CloudClient:
@@ -69,7 +71,7 @@ class CloudClient:
             verify=_tls(verify),
             timeout=timeout,
             transport=transport,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT},
             follow_redirects=False,
             # A proxy from the environment must never see sandbox traffic on 127.0.0.1.
             trust_env=not is_loopback(urlsplit(self.base_url).hostname or ""),
@@ -229,11 +231,18 @@ class CloudClient:
 
 
 def _checked_base_url(base_url: str) -> str:
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = http_url(base_url.strip())
+    shown = re.sub(r"//[^/@]*@", "//...@", base_url)  # never echo a password in a URL
+    if parts is None or parts.query or parts.fragment:
         raise CloudError(
-            f'"{base_url}" is not a cloud API address.',
+            f'"{shown}" is not a cloud API address.',
             hint="Use an address such as https://api.notes.na.collabserv.com.",
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        raise CloudError(
+            f'"{shown}" uses plain http:// to another machine, so the password and the '
+            "logon token would travel unencrypted.",
+            hint="Use https:// (plain http:// is accepted only for 127.0.0.1 or localhost).",
         )
     return base_url.strip().rstrip("/")
 

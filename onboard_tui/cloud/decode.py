@@ -33,7 +33,10 @@ class JsonObject:
         return CloudBadResponse.shape(self.url, f'missing "{key}" ({expected})')
 
     def text(self, key: str, *, optional: bool = False) -> str:
-        value = self.data.get(key, "" if optional else None)
+        """A string field; an optional one may be absent or null (read as "")."""
+        value = self.data.get(key)
+        if optional and value is None:
+            return ""
         if not isinstance(value, str) or (not optional and not value):
             raise self._wrong(key, "a text")
         return value

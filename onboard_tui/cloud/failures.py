@@ -45,7 +45,8 @@ def transport_failure(exc: httpx.TransportError, url: str, timeout: float) -> Cl
         return CloudUnreachable.timeout(url, timeout)
     for cause in _chain(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
-            detail = cause.verify_message or "certificate verify failed"
+            # Set by the ssl module's handshake, absent when another library raises it.
+            detail = getattr(cause, "verify_message", "") or "certificate verify failed"
             return CloudUnreachable.certificate(host, url, detail)
         if isinstance(cause, ssl.SSLError):
             return CloudUnreachable.certificate(host, url, cause.reason or "TLS handshake failed")

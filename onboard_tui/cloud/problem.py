@@ -34,10 +34,11 @@ def clean_text(value: object, redact: Sequence[Secret] = ()) -> str:
     """Server text as one safe line: no control characters, no secrets, not too long."""
     if not isinstance(value, str):
         return ""
-    text = _CONTROL.sub(" ", value)
-    for secret in redact:
+    text = value
+    for secret in redact:  # before anything else changes the text, so every copy matches
         if secret:
             text = text.replace(secret.reveal(), "********")
+    text = _CONTROL.sub(" ", text)
     text = " ".join(text.split())
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 

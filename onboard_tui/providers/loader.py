@@ -251,10 +251,14 @@ def _parse(path: Path, text: str) -> Mapping[str, object]:
         return tomlkit.parse(text).unwrap()
     except ParseError as exc:
         reason = re.sub(r" at line \d+ col \d+$", "", str(exc))
+        line, where = exc.line, f" (column {exc.col + 1})"
+        repeated = re.match(r'Key "(.+)" already exists', reason)
+        if repeated:  # tomlkit reports the line after the repeated key; point at the key
+            line, where = _last_definition(text, repeated.group(1), exc.line) or line, ""
         raise ProfileError(
-            f"the file is not valid TOML: {reason} (column {exc.col + 1}).",
+            f"the file is not valid TOML: {reason.rstrip('.')}{where}.",
             path=path,
-            line=exc.line,
+            line=line,
             hint='Fix the syntax there: text needs "double quotes", a section is written '
             "[geographies.na], and each key = value stands on its own line.",
         ) from None
@@ -264,6 +268,15 @@ def _parse(path: Path, text: str) -> Mapping[str, object]:
             path=path,
             hint="Each key may appear only once per section.",
         ) from None
+
+
+def _last_definition(text: str, key: str, before: int) -> int | None:
+    """The last line up to `before` that sets `key` or opens a table named `key`."""
+    quoted = rf"[\"']?{re.escape(key)}[\"']?"
+    pattern = re.compile(rf"^\s*(?:{quoted}\s*=|\[\[?\s*(?:[^\]]*\.)?\s*{quoted}\s*\])")
+    lines = text.splitlines()[:before]
+    found = [number for number, raw in enumerate(lines, 1) if pattern.match(raw)]
+    return found[-1] if found else None
 
 
 def _toml_files(folder: Path, errors: list[ProfileError]) -> list[Path]:

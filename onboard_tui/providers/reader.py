@@ -12,17 +12,18 @@ import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from onboard_tui.providers.errors import ProfileError
 
-_HEADER = re.compile(r"^\[\s*([^\[\]]+?)\s*\]")
+_HEADER = re.compile(r"^\[\[?\s*([^\[\]]+?)\s*\]")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 def line_of(text: str, dotted: str) -> int | None:
-    """Best-effort line of `a.b.key` in TOML text: the key, else its table's header."""
+    """Best-effort line of `a.b.key` in TOML text: the key, else its table's header, else
+    the line of the nearest enclosing key (an inline table such as `a = { b = ... }`)."""
     *tables, key = dotted.split(".")
     table = ".".join(tables)
     key_line = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
@@ -38,6 +39,8 @@ def line_of(text: str, dotted: str) -> int | None:
             continue
         if current == table and key_line.match(raw):
             return number
+    if table_line is None and tables:
+        return line_of(text, table)
     return table_line
 
 
@@ -65,6 +68,23 @@ def describe(value: object) -> str:
 def is_host_name(value: str) -> bool:
     labels = value.lower().rstrip(".").split(".")
     return len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
+
+
+def http_url(value: str) -> SplitResult | None:
+    """The parts of an http(s) URL with a host, a valid port and no user or password in it;
+    None for anything else (including text urlsplit cannot parse, such as `https://[::1`)."""
+    if not value or any(ch.isspace() or not ch.isprintable() for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # ValueError when out of range or not a number
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.username is not None or parts.password is not None:
+        return None
+    return parts
 
 
 def is_loopback(host: str) -> bool:
@@ -141,16 +161,16 @@ class TableReader:
         value = self.text_field(key, example=example, required=required)
         if not value:
             return ""
-        parts = urlsplit(value)
-        secure = parts.scheme == "https" or (
-            parts.scheme == "http" and is_loopback(parts.hostname or "")
+        parts = http_url(value)
+        secure = parts is not None and (
+            parts.scheme == "https" or is_loopback(parts.hostname or "")
         )
-        if not parts.hostname or not secure or parts.query or parts.fragment:
+        if parts is None or not secure or parts.query or parts.fragment:
             self.fail(
                 key,
                 f'must be an https:// address such as {_bare(example)}, not "{value}".',
-                "Use https:// (plain http:// is accepted only for 127.0.0.1 or localhost) and "
-                f"no query or fragment: {key} = {example}",
+                "Use https:// (plain http:// is accepted only for 127.0.0.1 or localhost), "
+                f"no user name, password, query or fragment: {key} = {example}",
             )
         return value.rstrip("/")
 

@@ -104,7 +104,9 @@ def check_registration(
     problems: dict[str, str] = {}
 
     def text(name: str, *, required: bool = True) -> str:
-        value = body.get(name, None if required else "")
+        value = body.get(name)
+        if value is None and not required:  # absent or null: an optional field left out
+            return ""
         if value is None or (required and value == ""):
             problems[name] = "This field is required."
             return ""

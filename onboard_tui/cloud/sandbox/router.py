@@ -42,7 +42,8 @@ class Router:
             (route, params) for route in self.routes if (params := route.match(path)) is not None
         ]
         for route, params in matches:
-            if route.method == method:
+            # HEAD is GET without the body (the server leaves the body out).
+            if route.method == method or (method == "HEAD" and route.method == "GET"):
                 return route.handler, params
         if matches:
             allow = ", ".join(sorted({route.method for route, _ in matches}))

@@ -8,6 +8,8 @@ hashes and bearer tokens only as SHA-256 digests.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -37,6 +39,16 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
 """
+
+
+def _private_file(path: Path) -> None:
+    """Create the database as 0600 (SQLite gives its -wal and -shm files the same mode)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    for extra in ("-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path.with_name(path.name + extra), 0o600)
 
 
 def _iso(when: datetime) -> str:
@@ -69,7 +81,8 @@ class SandboxStore:
         self.path = path
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _private_file(path)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")

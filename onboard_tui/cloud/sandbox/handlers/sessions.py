@@ -29,14 +29,16 @@ def _digest(token: str) -> str:
 def logon(ctx: SandboxContext, request: Request) -> Response:
     body = request.json()
     email, password = body.get("email"), body.get("password")
-    missing = {
-        name: "This field is required."
+    problems = {
+        name: "This field must be a JSON string."
+        if value is not None and not isinstance(value, str)
+        else "This field is required."
         for name, value in (("email", email), ("password", password))
         if not isinstance(value, str) or not value
     }
-    if missing or not isinstance(email, str) or not isinstance(password, str):
+    if problems or not isinstance(email, str) or not isinstance(password, str):
         raise ApiProblem(
-            422, "A logon needs an email and a password.", kind="validation", field_errors=missing
+            422, "A logon needs an email and a password.", kind="validation", field_errors=problems
         )
     found = ctx.store.credentials(email.strip())
     if found is None:
