@@ -13,6 +13,7 @@ from pathlib import Path
 from onboard_tui.clock import Clock, SystemClock
 from onboard_tui.cloud.access import CloudAccess
 from onboard_tui.cloud.sandbox import SandboxServer
+from onboard_tui.errors import OnboardError
 from onboard_tui.providers import Profile, load_profile
 from onboard_tui.roadmap.service import RoadmapService
 from onboard_tui.session.model import SessionData
@@ -28,6 +29,7 @@ class NewSession:
 
     name: str
     provider: str
+    sandbox_port: int = 0
 
 
 class OnboardingService:
@@ -77,6 +79,7 @@ class OnboardingService:
         file, folder = session_paths(path)
         profile = load_profile(new.provider, extra_dirs=[folder / "providers"])
         data = SessionData(name=new.name, created=clock.now(), provider=profile.id)
+        data.cloud.sandbox_port = new.sandbox_port
         store = SessionStore.create(file, data)
         try:
             return cls._start(store, clock)
@@ -89,9 +92,7 @@ class OnboardingService:
         profile = load_profile(store.data.provider, extra_dirs=[store.folder / "providers"])
         sandbox = None
         if profile.embedded:
-            sandbox = SandboxServer(store.folder / "sandbox.db", profile, clock=clock)
-            sandbox.start()
-            log.info("embedded sandbox listening on %s", sandbox.url)
+            sandbox = _start_sandbox(store, profile, clock)
         return cls(store, profile, clock, sandbox)
 
     def close(self) -> None:
@@ -99,3 +100,30 @@ class OnboardingService:
             self.sandbox.stop()
             self.sandbox = None
         self.store.close()
+
+
+def _start_sandbox(store: SessionStore, profile: Profile, clock: Clock) -> SandboxServer:
+    """Start the embedded sandbox on the session's port, remembering a newly chosen one."""
+    wanted = store.data.cloud.sandbox_port
+    sandbox = SandboxServer(store.folder / "sandbox.db", profile, port=wanted, clock=clock)
+    try:
+        sandbox.start()
+    except OnboardError:
+        if not wanted:
+            raise
+        log.warning("port %d is taken; the sandbox moves to a free one", wanted)
+        sandbox = SandboxServer(store.folder / "sandbox.db", profile, clock=clock)
+        sandbox.start()
+    log.info("embedded sandbox listening on %s", sandbox.url)
+    port = sandbox.port_in_use
+    if port != wanted and not store.read_only:
+
+        def remember(data: SessionData) -> None:
+            data.cloud.sandbox_port = port
+
+        try:
+            store.update(remember)
+        except BaseException:
+            sandbox.stop()
+            raise
+    return sandbox

@@ -118,6 +118,10 @@ def _secret_ref(value: str) -> str | None:
     return None
 
 
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else "a port is 0 (any free one) to 65535."
+
+
 def parse_document(text: str, path: Path, backup: Path | None) -> TOMLDocument:
     """Parse the TOML syntax, reporting the line of a syntax error."""
     if not text.strip():
@@ -177,6 +181,7 @@ def read_session(doc: TOMLDocument, text: str, path: Path, backup: Path | None) 
         verify_tls=r.get(c, "cloud", "verify_tls", bool, True),
         ca_file=r.get(c, "cloud", "ca_file", str, ""),
         admin_password=r.get(c, "cloud", "admin_password", str, "prompt", check=_secret_ref),
+        sandbox_port=r.get(c, "cloud", "sandbox_port", int, 0, check=_port),
     )
     steps = r.table("steps", required=False)
     for key, value in steps.items():
@@ -273,7 +278,7 @@ def write_session(data: SessionData, doc: TOMLDocument) -> None:
         _set(o, "home_url", org.home_url)
         _set(o, "registered_at", org.registered_at)
     defaults = CloudSettings()
-    keys = ("api_url", "verify_tls", "ca_file", "admin_password")
+    keys = ("api_url", "verify_tls", "ca_file", "admin_password", "sandbox_port")
     if "cloud" in doc or any(getattr(data.cloud, k) != getattr(defaults, k) for k in keys):
         c = _table(doc, "cloud")
         for key in keys:

@@ -44,12 +44,17 @@ class Organisation:
 
 @dataclass
 class CloudSettings:
-    """How to reach the cloud API; `api_url` overrides the profile's geography URL."""
+    """How to reach the cloud API; `api_url` overrides the profile's geography URL.
+
+    `sandbox_port` is where the embedded sandbox listens (0: a free port, then remembered,
+    so the home page URL recorded at registration stays valid across runs).
+    """
 
     api_url: str = ""
     verify_tls: bool = True
     ca_file: str = ""
     admin_password: str = "prompt"  # noqa: S105 - a secret reference, never the password
+    sandbox_port: int = 0
 
 
 @dataclass

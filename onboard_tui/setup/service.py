@@ -6,12 +6,13 @@ and nowhere else: it is never stored, logged or kept after Submit returns.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from onboard_tui.clock import Clock
 from onboard_tui.cloud.access import CloudAccess
-from onboard_tui.cloud.errors import CloudError
-from onboard_tui.cloud.models import Geography, Registration
+from onboard_tui.cloud.errors import CloudConflict, CloudError, CloudUnauthorised
+from onboard_tui.cloud.models import Geography, Registration, RegistrationResult
 from onboard_tui.errors import OnboardError
 from onboard_tui.roadmap import StepId, StepState
 from onboard_tui.session.model import Organisation, SessionData
@@ -19,6 +20,8 @@ from onboard_tui.session.secrets import Secret
 from onboard_tui.session.store import SessionStore
 from onboard_tui.setup import catalogue
 from onboard_tui.setup.validation import email_problem, password_strength
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -113,24 +116,12 @@ class SetupService:
             company=form.company.strip(),
         )
         try:
-            with self.cloud.client(form.geography) as client:
-                result = client.register(registration)
-                self.cloud.logon = client.logon(registration.admin_email, form.password)
+            org = self._register_or_take_over(registration)
         except CloudError as exc:
             if exc.field_errors:
                 raise SetupInvalid(dict(exc.field_errors)) from None
             self._record_failure(exc)
             raise
-        org = Organisation(
-            admin_email=result.logon_name or registration.admin_email,
-            country=form.country,
-            language=form.language,
-            timezone=form.timezone,
-            company=registration.company,
-            org_id=result.org_id,
-            home_url=result.home_url,
-            registered_at=result.registered_at,
-        )
         now = self.clock.now()
 
         def record(data: SessionData) -> None:
@@ -144,6 +135,56 @@ class SetupService:
         self.store.update(record)
         self.store.db.add_event(now, StepId.SETUP, "registered", f"Registered {org.logon_name}.")
         return org
+
+    def _register_or_take_over(self, registration: Registration) -> Organisation:
+        """Register, then log on; an earlier Submit that reached the cloud is taken over.
+
+        Registration and logon are two requests: when the first succeeded but its answer or
+        the logon was lost (dropped link, killed process), the cloud already holds the
+        organisation and a new registration gets 409. Logging on with the same credentials
+        proves it is ours, and the cloud's record of it is used instead.
+        """
+        email = registration.admin_email
+        with self.cloud.client(registration.geography) as client:
+            try:
+                result: RegistrationResult | None = client.register(registration)
+            except CloudConflict as conflict:
+                result = None
+                log.info("%s is already registered; trying to take it over", email)
+                try:
+                    self.cloud.logon = client.logon(email, registration.password)
+                except CloudUnauthorised:
+                    raise CloudConflict(
+                        conflict.message,
+                        hint="If you registered it earlier, Submit again with that password; "
+                        "otherwise use another administrator email.",
+                        url=conflict.url,
+                        status=conflict.status,
+                    ) from None
+            else:
+                self.cloud.logon = client.logon(email, registration.password)
+            if result is not None:
+                return Organisation(
+                    admin_email=result.logon_name or email,
+                    country=registration.country,
+                    language=registration.language,
+                    timezone=registration.timezone,
+                    company=registration.company,
+                    org_id=result.org_id,
+                    home_url=result.home_url,
+                    registered_at=result.registered_at,
+                )
+            held = client.organisation(self.cloud.logon)
+        return Organisation(
+            admin_email=held.logon_name or email,
+            country=held.country,
+            language=held.language,
+            timezone=held.timezone,
+            company=held.company,
+            org_id=held.org_id,
+            home_url=held.home_url,
+            registered_at=held.registered_at,
+        )
 
     def _record_failure(self, exc: CloudError) -> None:
         """A failed Submit is remembered so the roadmap shows it needs attention."""

@@ -20,6 +20,8 @@ from onboard_tui.ui.app import OnboardApp, make_app
 from onboard_tui.ui.screens.opening import OpeningScreen
 
 PASSWORD = "Lakeside-Harbour-42"
+#: The scenes' sandbox port, fixed so the home page URL in pictures does not change.
+SANDBOX_PORT = 47811
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
@@ -83,7 +85,7 @@ def demo_app(folder: Path, *, show_tour: bool = True) -> OnboardApp:
     return make_app(
         folder,
         clock=frozen_clock(),
-        new=NewSession(name="demo", provider="sandbox"),
+        new=NewSession(name="demo", provider="sandbox", sandbox_port=SANDBOX_PORT),
         show_tour=show_tour,
     )
 

@@ -163,6 +163,7 @@ class SandboxServer:
         self._store: SandboxStore | None = None
         self._stopped = threading.Event()
         self.url = ""
+        self.port_in_use = 0
 
     def start(self) -> str:
         """Listen and serve in a daemon thread; returns the base URL (http://127.0.0.1:PORT)."""
@@ -178,7 +179,7 @@ class SandboxServer:
                 f"The sandbox cannot listen on {self.host}:{self.port} ({exc.strerror or exc}).",
                 hint="Choose another port, or stop the program that uses this one.",
             ) from None
-        port = int(server.server_address[1])
+        port = self.port_in_use = int(server.server_address[1])
         host = f"[{self.host}]" if ":" in self.host else self.host
         self.url = context.base_url = f"http://{host}:{port}"
         self._store, self._server = store, server

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import secrets
 
 from onboard_tui.cloud.sandbox.api import ApiProblem, Request, Response, SandboxContext, rfc3339
 from onboard_tui.cloud.sandbox.checks import check_registration
@@ -26,6 +26,12 @@ def _taken(email: str) -> ApiProblem:
     )
 
 
+def _org_id(admin_email: str, ctx: SandboxContext) -> str:
+    """Unique (one organisation per administrator) and reproducible under a frozen clock."""
+    seed = f"{admin_email.casefold()}|{ctx.clock.now().isoformat()}".encode()
+    return f"org-{hashlib.sha256(seed).hexdigest()[:16]}"
+
+
 def register(ctx: SandboxContext, request: Request) -> Response:
     checked = check_registration(request.json(), ctx.profile.geographies)
     if isinstance(checked, dict):
@@ -40,7 +46,7 @@ def register(ctx: SandboxContext, request: Request) -> Response:
     if ctx.store.admin_exists(checked.admin_email):
         raise _taken(checked.admin_email)
     org = OrganisationRow(
-        org_id=f"org-{secrets.token_hex(8)}",
+        org_id=_org_id(checked.admin_email, ctx),
         admin_email=checked.admin_email,
         company=checked.company,
         country=checked.country,
