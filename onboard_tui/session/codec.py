@@ -7,7 +7,7 @@ an administrator's comments, order and formatting survive every save.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,12 +20,16 @@ from onboard_tui.roadmap import StepId, StepState
 from onboard_tui.session.errors import SessionFileError
 from onboard_tui.session.locate import line_of
 from onboard_tui.session.model import (
+    ITEM_TYPES,
     SCHEMA_VERSION,
     CloudSettings,
+    DirectorySettings,
+    LdapSource,
     Organisation,
     SessionData,
     StepRecord,
     TransferGroup,
+    TransferSettings,
 )
 from onboard_tui.session.secrets import SecretRef
 
@@ -101,6 +105,8 @@ def _kind_name(kind: type) -> str:
         int: "a whole number",
         bool: "true or false",
         datetime: "a date and time (2026-11-25T09:00:00Z)",
+        date: "a date (2026-11-25)",
+        list: 'a list in brackets (["a", "b"])',
         float: "a number",
     }.get(kind, kind.__name__)
 
@@ -216,7 +222,112 @@ def read_session(doc: TOMLDocument, text: str, path: Path, backup: Path | None) 
                 description=r.get(g, "transfer_groups", "description", str, "", index=index),
             )
         )
+    data.transfer_settings = _read_settings(r)
+    data.directory = _read_directory(r)
     return data
+
+
+def _read_settings(r: _Reader) -> list[TransferSettings]:
+    found = r.doc.get("transfer_settings", [])
+    if not isinstance(found, list):
+        raise r.fail("", "transfer_settings", "'transfer_settings' must be [[transfer_settings]].")
+    result: list[TransferSettings] = []
+    names: set[str] = set()
+    t = "transfer_settings"
+    for i, v in enumerate(found):
+        if not isinstance(v, dict):
+            raise r.fail("", t, "each transfer setting must be a table.")
+        name = r.get(v, t, "name", str, index=i, check=_non_empty)
+        if name.casefold() in names:
+            raise r.fail(t, "name", f"the setting name '{name}' is used twice.", i)
+        names.add(name.casefold())
+        defaults = TransferSettings(name)
+        since = v.get("since")
+        result.append(
+            TransferSettings(
+                name=name,
+                mode=r.get(v, t, "mode", str, "full", index=i, check=_among(("full", "selective"))),
+                item_types=_strings(r, v, t, "item_types", defaults.item_types, i, ITEM_TYPES),
+                since=None if since is None else _plain_date(r.get(v, t, "since", date, index=i)),
+                last_months=v.get("last_months")
+                and r.get(v, t, "last_months", int, index=i, check=_positive),
+                include_folders=_strings(r, v, t, "include_folders", [], i),
+                exclude_folders=_strings(r, v, t, "exclude_folders", defaults.exclude_folders, i),
+                max_item_mb=v.get("max_item_mb")
+                and r.get(v, t, "max_item_mb", int, index=i, check=_positive),
+            )
+        )
+    return result
+
+
+def _plain_date(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _read_directory(r: _Reader) -> DirectorySettings:
+    d = r.table("directory", required=False)
+    result = DirectorySettings()
+    for kind in ("ad", "domino"):
+        if kind not in d:
+            continue
+        v = d[kind]
+        t = f"directory.{kind}"
+        if not isinstance(v, dict):
+            raise r.fail("directory", kind, f"'{t}' must be a table ([{t}]).")
+        base = LdapSource()
+        source = LdapSource(
+            url=r.get(v, t, "url", str, check=_ldap_url),
+            security=r.get(v, t, "security", str, base.security, check=_among(_SECURITY)),
+            verify_tls=r.get(v, t, "verify_tls", bool, True),
+            ca_file=r.get(v, t, "ca_file", str, ""),
+            bind_method=r.get(v, t, "bind_method", str, "simple", check=_among(_BINDS)),
+            bind_user=r.get(v, t, "bind_user", str, ""),
+            bind_password=r.get(v, t, "bind_password", str, "prompt", check=_secret_ref),
+            base_dn=r.get(v, t, "base_dn", str, ""),
+            filter=r.get(v, t, "filter", str, ""),
+            page_size=r.get(v, t, "page_size", int, base.page_size, check=_positive),
+            timeout=r.get(v, t, "timeout", int, base.timeout, check=_positive),
+        )
+        setattr(result, kind, source)
+    return result
+
+
+_SECURITY = ("ldaps", "starttls", "plain")
+_BINDS = ("simple", "ntlm")
+
+
+def _among(allowed: tuple[str, ...]) -> Callable[[str], str | None]:
+    return lambda v: None if v in allowed else f"'{v}' is not one of {', '.join(allowed)}."
+
+
+def _positive(value: int) -> str | None:
+    return None if value > 0 else "must be a whole number above 0."
+
+
+def _ldap_url(value: str) -> str | None:
+    ok = value.startswith(("ldap://", "ldaps://")) and len(value.split("://", 1)[1]) > 0
+    return None if ok else "must look like ldaps://dc1.example.com or ldap://host:389."
+
+
+def _strings(
+    r: _Reader,
+    values: dict[str, Any],
+    table: str,
+    key: str,
+    default: list[str],
+    index: int,
+    allowed: tuple[str, ...] = (),
+) -> list[str]:
+    if key not in values:
+        return list(default)
+    items = r.get(values, table, key, list, index=index)
+    result = [_plain(x) for x in items]
+    for item in result:
+        if not isinstance(item, str):
+            raise r.fail(table, key, f"'{table}.{key}' must list text in quotes.", index)
+        if allowed and item not in allowed:
+            raise r.fail(table, key, f"'{item}' is not one of {', '.join(allowed)}.", index)
+    return result
 
 
 def _non_empty(value: str) -> str | None:
@@ -295,6 +406,59 @@ def write_session(data: SessionData, doc: TOMLDocument) -> None:
             _set(t, "reason", record.reason)
             _set(t, "updated", record.updated)
     _write_groups(data.transfer_groups, doc)
+    _write_settings(data.transfer_settings, doc)
+    _write_directory(data.directory, doc)
+
+
+def _settings_values(item: TransferSettings) -> dict[str, Any]:
+    defaults = TransferSettings(item.name)
+    values: dict[str, Any] = {"name": item.name, "mode": item.mode}
+    for key in ("item_types", "since", "last_months", "include_folders", "exclude_folders"):
+        value = getattr(item, key)
+        values[key] = (
+            None if value == getattr(defaults, key) and key != "exclude_folders" else value
+        )
+    values["max_item_mb"] = item.max_item_mb
+    return values
+
+
+def _write_settings(items: list[TransferSettings], doc: TOMLDocument) -> None:
+    current = doc.get("transfer_settings")
+    if isinstance(current, AoT) and len(current) == len(items):
+        for table, item in zip(current, items, strict=True):
+            for key, value in _settings_values(item).items():
+                _set(table, key, value)
+        return
+    if not items:
+        if "transfer_settings" in doc:
+            del doc["transfer_settings"]
+        return
+    aot = tomlkit.aot()
+    for item in items:
+        t = tomlkit.table()
+        for key, value in _settings_values(item).items():
+            _set(t, key, value)
+        aot.append(t)
+    doc["transfer_settings"] = aot
+
+
+def _write_directory(settings: DirectorySettings, doc: TOMLDocument) -> None:
+    for kind in ("ad", "domino"):
+        source: LdapSource | None = getattr(settings, kind)
+        present = "directory" in doc and kind in doc["directory"]
+        if source is None:
+            if present:
+                del doc["directory"][kind]
+            continue
+        d = _table(doc, "directory")
+        if kind not in d:
+            d[kind] = tomlkit.table()
+        t = d[kind]
+        base = LdapSource()
+        for key in LdapSource.__dataclass_fields__:
+            value = getattr(source, key)
+            if key in t or value != getattr(base, key) or key == "url":
+                _set(t, key, value)
 
 
 def _write_groups(groups: list[TransferGroup], doc: TOMLDocument) -> None:

@@ -7,7 +7,7 @@ opens fast and reads well when an administrator edits it by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from onboard_tui.roadmap import StepId, StepState
 
@@ -66,6 +66,56 @@ class TransferGroup:
     description: str = ""
 
 
+ITEM_TYPES = ("mail", "contacts", "calendar", "tasks")
+DEFAULT_EXCLUDED_FOLDERS = ("Deleted Items", "Junk")
+
+
+@dataclass
+class TransferSettings:
+    """Named Transfer Group Settings (the seed's full or selective transfer)."""
+
+    name: str
+    mode: str = "full"  # "full" or "selective"
+    item_types: list[str] = field(default_factory=lambda: list(ITEM_TYPES))
+    since: date | None = None
+    last_months: int | None = None
+    include_folders: list[str] = field(default_factory=list)
+    exclude_folders: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDED_FOLDERS))
+    max_item_mb: int | None = None
+
+    @property
+    def selective(self) -> bool:
+        return self.mode == "selective"
+
+
+@dataclass
+class LdapSource:
+    """An LDAP directory (Active Directory or Domino) the users are read from.
+
+    `security` is "ldaps", "starttls" or "plain" (plain only when chosen explicitly).
+    """
+
+    url: str = ""
+    security: str = "ldaps"
+    verify_tls: bool = True
+    ca_file: str = ""
+    bind_method: str = "simple"  # "simple" or "ntlm"
+    bind_user: str = ""
+    bind_password: str = "prompt"  # noqa: S105 - a secret reference, never the password
+    base_dn: str = ""
+    filter: str = ""
+    page_size: int = 500
+    timeout: int = 30
+
+
+@dataclass
+class DirectorySettings:
+    """Where users come from: Active Directory and/or the Domino Directory."""
+
+    ad: LdapSource | None = None
+    domino: LdapSource | None = None
+
+
 @dataclass
 class SessionData:
     """Everything session.toml carries."""
@@ -82,6 +132,8 @@ class SessionData:
     cloud: CloudSettings = field(default_factory=CloudSettings)
     steps: dict[StepId, StepRecord] = field(default_factory=dict)
     transfer_groups: list[TransferGroup] = field(default_factory=list)
+    transfer_settings: list[TransferSettings] = field(default_factory=list)
+    directory: DirectorySettings = field(default_factory=DirectorySettings)
 
     def step_record(self, step_id: StepId) -> StepRecord:
         """The stored state of a step, NOT_STARTED when nothing is stored yet."""

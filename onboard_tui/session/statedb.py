@@ -18,7 +18,7 @@ from typing import Any
 
 from onboard_tui.errors import OnboardError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS users (
@@ -46,7 +46,37 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_step ON events(step, id);
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+# v2 (directory issue): where a user came from, sort indexes for keyset pages, the
+# Domino replica and the time and outcome of each directory refresh.
+_SCHEMA_V2 = """
+ALTER TABLE users ADD COLUMN dn TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS users_display ON users(display_name COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS users_last ON users(last_name COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS users_department ON users(department COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS users_login ON users(source_login COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS users_group_sort ON users(group_name COLLATE NOCASE, id);
+CREATE TABLE IF NOT EXISTS domino_entries (
+    dn TEXT PRIMARY KEY COLLATE NOCASE,
+    mail TEXT NOT NULL DEFAULT '',
+    cn TEXT NOT NULL DEFAULT '',
+    uid TEXT NOT NULL DEFAULT '',
+    mailfile TEXT NOT NULL DEFAULT '',
+    mailserver TEXT NOT NULL DEFAULT '',
+    digest TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS directory_refresh (
+    source TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    added INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    total INTEGER NOT NULL
+);
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 
 
 class StateDBError(OnboardError):
@@ -76,6 +106,8 @@ class UserRow:
     group_name: str | None = None
     source_size: int | None = None
     attributes: dict[str, str] | None = None
+    dn: str = ""
+    source: str = ""
 
 
 class StateDB:
@@ -112,9 +144,14 @@ class StateDB:
                 hint="Upgrade onboard-tui to open this session.",
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._conn:
-                self._conn.executescript(_MIGRATIONS[target])
-                self._conn.execute(f"PRAGMA user_version={target}")
+            # executescript commits first; BEGIN/COMMIT inside makes each step atomic.
+            script = f"BEGIN;\n{_MIGRATIONS[target]}\nPRAGMA user_version={target};\nCOMMIT;"
+            try:
+                self._conn.executescript(script)
+            except sqlite3.Error:
+                if self._conn.in_transaction:
+                    self._conn.rollback()
+                raise
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -125,6 +162,15 @@ class StateDB:
                     yield self._conn
             except sqlite3.Error as exc:
                 raise StateDBError(f"Cannot write {self.path}: {exc}.") from None
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held alone, for reads that span several statements."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise StateDBError(f"Cannot read {self.path}: {exc}.") from None
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -164,6 +210,8 @@ class StateDB:
                 u.group_name,
                 u.source_size,
                 json.dumps(u.attributes or {}, ensure_ascii=False),
+                u.dn,
+                u.source,
                 stamp,
                 stamp,
             )
@@ -172,13 +220,15 @@ class StateDB:
         with self.transaction() as conn:
             conn.executemany(
                 """INSERT INTO users(email, display_name, first_name, last_name, source_login,
-                       department, group_name, source_size, attributes, created, updated)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       department, group_name, source_size, attributes, dn, source,
+                       created, updated)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(email) DO UPDATE SET display_name=excluded.display_name,
                        first_name=excluded.first_name, last_name=excluded.last_name,
                        source_login=excluded.source_login, department=excluded.department,
                        group_name=excluded.group_name, source_size=excluded.source_size,
-                       attributes=excluded.attributes, updated=excluded.updated""",
+                       attributes=excluded.attributes, dn=excluded.dn,
+                       source=excluded.source, updated=excluded.updated""",
                 rows,
             )
         return len(rows)

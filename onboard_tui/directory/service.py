@@ -1,0 +1,158 @@
+"""DirectoryService: the one object the Users and Settings tabs and the CLI call.
+
+It only wires the directory modules to the session; each method may block (files, SQL,
+LDAP), so the UI calls it from a thread worker. Everything it returns is plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from onboard_tui.clock import Clock, SystemClock
+from onboard_tui.directory import groups as _groups
+from onboard_tui.directory import settings as _settings
+from onboard_tui.directory.csvfile import CsvPreview, preview
+from onboard_tui.directory.csvimport import ImportOptions, stage_csv
+from onboard_tui.directory.exports import write_csv
+from onboard_tui.directory.filters import UserFilter
+from onboard_tui.directory.groups import GroupInfo, MembershipPreview
+from onboard_tui.directory.imports import ImportPlan, apply_plan, discard_plan, finish_plan
+from onboard_tui.directory.mapping import ColumnMapping, guess_mapping
+from onboard_tui.directory.settings import QuotaReport
+from onboard_tui.directory.sniff import CsvFormat
+from onboard_tui.directory.users import PageCursor, UserPage, iter_users, page_users
+from onboard_tui.providers.model import GIB
+from onboard_tui.session.model import TransferSettings
+from onboard_tui.session.store import SessionStore
+
+EXPORT_HEADER = (
+    "email", "display_name", "first_name", "last_name", "source_login", "department",
+    "group", "source_size",
+)  # fmt: skip
+
+
+class DirectoryService:
+    """Users, Transfer Groups and their settings for one open session."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        clock: Clock | None = None,
+        *,
+        domains: Callable[[], Sequence[str]] | None = None,
+        quota_bytes: int = 50 * GIB,
+    ) -> None:
+        self.store = store
+        self.clock = clock or SystemClock()
+        self._domains = domains or (lambda: ())
+        self.quota_bytes = quota_bytes
+
+    # --- CSV import ------------------------------------------------------------------------
+
+    def preview_csv(self, path: Path, rows: int = 10) -> CsvPreview:
+        """Format, header, guessed mapping and the first rows, for the mapping step."""
+        return preview(path, rows)
+
+    def plan_csv(
+        self,
+        path: Path,
+        mapping: ColumnMapping | None = None,
+        *,
+        fmt: CsvFormat | None = None,
+        update_existing: bool = True,
+    ) -> ImportPlan:
+        """Read and check the whole file; nothing is stored until `apply_import`."""
+        found = preview(path, 1)
+        fmt = fmt or found.format
+        options = ImportOptions(domains=tuple(self._domains()), update_existing=update_existing)
+        staged = stage_csv(
+            self.store.db, path, mapping or guess_mapping(found.headers), options, fmt
+        )
+        try:
+            return finish_plan(
+                staged.stage,
+                self.store,
+                source=str(path),
+                rows=staged.rows,
+                problems=staged.problems,
+                update_existing=update_existing,
+                fmt=fmt.description,
+            )
+        except BaseException:
+            staged.stage.drop()
+            raise
+
+    def apply_import(self, plan: ImportPlan, *, skip_problems: bool) -> None:
+        """Store a plan in one transaction; abort (changing nothing) unless skipping."""
+        apply_plan(plan, self.store, self.clock.now(), skip=skip_problems)
+
+    def discard_import(self, plan: ImportPlan) -> None:
+        discard_plan(plan)
+
+    # --- users -----------------------------------------------------------------------------
+
+    def users_page(
+        self,
+        *,
+        search: str = "",
+        group: str | None = None,
+        sort: str = "email",
+        after: PageCursor | None = None,
+        limit: int = 100,
+    ) -> UserPage:
+        return page_users(
+            self.store.db, search=search, group=group, sort=sort, after=after, limit=limit
+        )
+
+    def export_users(self, path: Path, group: str | None = None) -> int:
+        """Write the users (of one group) as a CSV safe to open in a spreadsheet."""
+        rows = (
+            (u.email, u.display_name, u.first_name, u.last_name, u.source_login,
+             u.department, u.group or "", "" if u.source_size is None else u.source_size)
+            for u in iter_users(self.store.db, group=group)
+        )  # fmt: skip
+        return write_csv(path, EXPORT_HEADER, rows)
+
+    # --- Transfer Groups -------------------------------------------------------------------
+
+    def groups(self) -> list[GroupInfo]:
+        return _groups.list_groups(self.store)
+
+    def create_group(self, name: str, setting: str = "", description: str = "") -> None:
+        _groups.create_group(self.store, name, setting, description)
+
+    def rename_group(self, old: str, new: str) -> None:
+        _groups.rename_group(self.store, old, new)
+
+    def delete_group(self, name: str) -> int:
+        return _groups.delete_group(self.store, name)
+
+    def set_group_setting(self, group: str, setting: str) -> None:
+        _groups.set_group_setting(self.store, group, setting)
+
+    def preview_filter(self, group: str, user_filter: UserFilter) -> MembershipPreview:
+        return _groups.preview_filter(self.store, group, user_filter)
+
+    def preview_add(self, group: str, emails: Iterable[str]) -> MembershipPreview:
+        return _groups.preview_add(self.store, group, emails)
+
+    def preview_remove(self, group: str, emails: Iterable[str]) -> MembershipPreview:
+        return _groups.preview_remove(self.store, group, emails)
+
+    def apply_membership(self, preview: MembershipPreview) -> None:
+        _groups.apply_preview(self.store, preview, self.clock.now())
+
+    # --- Transfer Group Settings and quota --------------------------------------------------
+
+    def settings(self) -> list[TransferSettings]:
+        return list(self.store.data.transfer_settings)
+
+    def save_settings(self, item: TransferSettings, old_name: str = "") -> None:
+        _settings.save_settings(self.store, item, old_name)
+
+    def delete_settings(self, name: str) -> None:
+        _settings.delete_settings(self.store, name)
+
+    def check_quota(self, group: str | None = None) -> QuotaReport:
+        return _settings.check_quota(self.store, self.quota_bytes, group)
