@@ -62,7 +62,7 @@ def parse_domain(text: str, *, what: str = "domain", min_labels: int = 2) -> dns
         raise DnsInputError(
             f"'{raw}' is not a full {what}.", hint="Type the whole name, such as renovations.com."
         )
-    return name
+    return name.canonicalize()
 
 
 def parse_host(text: str, *, what: str = "host name") -> dns.name.Name:

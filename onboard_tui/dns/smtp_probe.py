@@ -73,8 +73,10 @@ def probe_smtp(
         error = "is not a known host name"
     except ConnectionRefusedError:
         error = "refused the connection (nothing listens on that port)"
-    except smtplib.SMTPServerDisconnected:
-        error = "closed the connection before answering"
+    except smtplib.SMTPServerDisconnected as exc:
+        # smtplib reports a read timeout as a disconnection "...: timed out".
+        timed_out = "timed out" in str(exc)
+        error = f"did not answer within {timeout:g} s" if timed_out else "closed the connection"
     except (OSError, smtplib.SMTPException) as exc:
         error = f"cannot be reached: {exc}"
     finally:

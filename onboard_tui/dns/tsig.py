@@ -79,4 +79,13 @@ def make_key(settings: UpdateSettings, secret: Secret) -> dns.tsig.Key:
         ) from None
     if not raw:
         raise DnsInputError(f"The TSIG secret{where} is empty.")
-    return dns.tsig.Key(name, raw, algorithm)
+    return MaskedKey(name, raw, algorithm)
+
+
+class MaskedKey(dns.tsig.Key):
+    """A TSIG key whose repr does not show the secret (dnspython's does)."""
+
+    def __repr__(self) -> str:
+        return f"<TSIG key {self.name} {self.algorithm} secret='********'>"
+
+    __str__ = __repr__

@@ -140,8 +140,8 @@ def _mistake(status: Verification, result: ServerResult, names: VerificationName
     if status == Verification.DOUBLED_TARGET:
         return (
             f"The CNAME points to {result.detail.rstrip('.')} because your DNS host added the "
-            f"domain to the target: enter {target}. with a final dot in the destination/target "
-            "host field."
+            f'domain to the target: enter "{target}." (with a final dot) in the '
+            "destination/target host field."
         )
     if status == Verification.WRONG_TARGET:
         return (
