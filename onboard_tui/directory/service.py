@@ -10,20 +10,25 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from onboard_tui.clock import Clock, SystemClock
+from onboard_tui.directory import domino as _domino
 from onboard_tui.directory import groups as _groups
 from onboard_tui.directory import settings as _settings
+from onboard_tui.directory.ad import plan_ad
 from onboard_tui.directory.csvfile import CsvPreview, preview
 from onboard_tui.directory.csvimport import ImportOptions, stage_csv
+from onboard_tui.directory.errors import DirectoryError
 from onboard_tui.directory.exports import write_csv
 from onboard_tui.directory.filters import UserFilter
 from onboard_tui.directory.groups import GroupInfo, MembershipPreview
 from onboard_tui.directory.imports import ImportPlan, apply_plan, discard_plan, finish_plan
+from onboard_tui.directory.ldapconn import ConnectionReport, check_connection, password_of
 from onboard_tui.directory.mapping import ColumnMapping, guess_mapping
 from onboard_tui.directory.settings import QuotaReport
 from onboard_tui.directory.sniff import CsvFormat
 from onboard_tui.directory.users import PageCursor, UserPage, iter_users, page_users
 from onboard_tui.providers.model import GIB
-from onboard_tui.session.model import TransferSettings
+from onboard_tui.session.model import LdapSource, TransferSettings
+from onboard_tui.session.secrets import Secret
 from onboard_tui.session.store import SessionStore
 
 EXPORT_HEADER = (
@@ -156,3 +161,35 @@ class DirectoryService:
 
     def check_quota(self, group: str | None = None) -> QuotaReport:
         return _settings.check_quota(self.store, self.quota_bytes, group)
+
+    # --- Active Directory and Domino --------------------------------------------------------
+
+    def _source(self, kind: str) -> LdapSource:
+        source: LdapSource | None = getattr(self.store.data.directory, kind)
+        if source is None:
+            name = "Active Directory" if kind == "ad" else "the Domino Directory"
+            raise DirectoryError(f"No connection to {name} is set up in this session.")
+        return source
+
+    def test_connection(self, password: Secret | None = None, kind: str = "ad") -> ConnectionReport:
+        """Test connection: which stage (lookup, TCP, TLS, bind, search base) failed."""
+        return check_connection(self._source(kind), password)
+
+    def plan_ad(self, password: Secret | None = None) -> ImportPlan:
+        """Read Active Directory (paged) and compare; apply with `apply_import`."""
+        source = self._source("ad")
+        return plan_ad(self.store, source, password_of(source, password), tuple(self._domains()))
+
+    def refresh_domino(self, password: Secret | None = None) -> _domino.RefreshResult:
+        """Bring the local Domino replica up to date; returns what changed."""
+        source = self._source("domino")
+        return _domino.refresh_replica(
+            self.store.db, source, password_of(source, password), self.clock.now()
+        )
+
+    def domino_last_refresh(self) -> _domino.RefreshResult | None:
+        return _domino.last_refresh(self.store.db)
+
+    def plan_domino(self) -> ImportPlan:
+        """The replica's people as an import plan."""
+        return _domino.plan_from_replica(self.store, tuple(self._domains()))
