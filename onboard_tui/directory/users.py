@@ -106,8 +106,8 @@ def page_users(
         total = int(db.query(f"SELECT count(*) FROM users {where}", params)[0][0])  # noqa: S608
     page_clauses, page_params = list(clauses), list(params)
     if after is not None:
-        page_clauses.append(f"({key} > ? OR ({key} = ? AND id > ?))")
-        page_params += [after.key, after.key, after.id]
+        page_clauses.append(f"({key}, id) > (?, ?)")  # a row value: an index range scan
+        page_params += [after.key, after.id]
     where = f"WHERE {' AND '.join(page_clauses)}" if page_clauses else ""
     rows = db.query(
         f"SELECT {_COLUMNS}, {key.split(' COLLATE')[0]} FROM users {where} "  # noqa: S608
