@@ -21,7 +21,7 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
-from .discovery import Discovery, ServerSet, Unresolved, zone_at_server
+from .discovery import Discovery, ServerSet, Unresolved, first_zone
 from .errors import DnsError
 from .mx import MxAnswer, lookup_target, mx_overall, mx_problems, read_mx, server_status
 from .names import parse_domain, parse_host, parse_key, show
@@ -130,12 +130,7 @@ class DnsChecker:
             if not addresses:
                 unresolved.append(Unresolved(spec.text, error or "has no address (A or AAAA)"))
             servers.extend(Server(spec.text, address, spec.port) for address in addresses)
-        zone = domain
-        for server in servers:
-            found = zone_at_server(server, domain, self.timeout)
-            if found is not None:
-                zone = found
-                break
+        zone = first_zone(tuple(servers), domain, self.timeout) or domain
         return ServerSet(zone, tuple(servers), tuple(unresolved), discovered=False)
 
     # -- verification -------------------------------------------------------------------
@@ -234,11 +229,11 @@ class DnsChecker:
     ) -> list[str]:
         """Ask one server for a random name under the domain: an answer means a wildcard."""
         answering = {
-            r.address
+            (r.address, r.port)
             for r in results
             if r.status != Verification.UNREACHABLE and r.answer != "NXDOMAIN"
         }
-        server = next((s for s in found.servers if s.address in answering), None)
+        server = next((s for s in found.servers if (s.address, s.port) in answering), None)
         if server is None:
             return []
         probe = dns.name.Name([f"_onboard-{secrets.token_hex(6)}".encode()]).concatenate(

@@ -7,7 +7,7 @@ query the discovered servers is injected too, since a test server never listens 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import dns.exception
@@ -125,6 +125,24 @@ def zone_at_server(server: Server, name: dns.name.Name, timeout: float) -> dns.n
             if rrset.rdtype == dns.rdatatype.SOA and name.is_subdomain(rrset.name):
                 return rrset.name
     return None
+
+
+def first_zone(
+    servers: tuple[Server, ...], name: dns.name.Name, timeout: float
+) -> dns.name.Name | None:
+    """The zone the first server to answer says holds `name`; a silent one does not wait."""
+    if not servers:
+        return None
+    pool = ThreadPoolExecutor(max_workers=min(16, len(servers)))
+    try:
+        futures = [pool.submit(zone_at_server, server, name, timeout) for server in servers]
+        for future in as_completed(futures):
+            found = future.result()
+            if found is not None:
+                return found
+        return None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _lookup_error(exc: Exception) -> str:
