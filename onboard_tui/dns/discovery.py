@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import dns.exception
+import dns.message
 import dns.name
 import dns.rdatatype
 import dns.resolver
@@ -71,7 +72,7 @@ class Discovery:
         return zone
 
     def servers(self, zone: dns.name.Name) -> ServerSet:
-        """Every address of every NS of `zone`, looked up concurrently."""
+        """Every address of every NS of `zone`: the answer's glue, else looked up concurrently."""
         try:
             answer = self.resolver.resolve(zone, dns.rdatatype.NS, lifetime=self.lifetime)
         except dns.exception.DNSException as exc:
@@ -79,8 +80,14 @@ class Discovery:
                 f"The name servers of {show(zone)} could not be found: {_lookup_error(exc)}."
             ) from None
         names = sorted({rdata.target for rdata in answer})
-        with ThreadPoolExecutor(max_workers=min(16, 2 * len(names))) as pool:
-            found = list(pool.map(self.addresses, names))
+        glue = _glue(answer.response)
+        missing = [name for name in names if name not in glue]
+        if len(missing) > 1:
+            with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
+                looked_up = dict(zip(missing, pool.map(self.addresses, missing), strict=True))
+        else:
+            looked_up = {name: self.addresses(name) for name in missing}
+        found = [(glue[name], "") if name in glue else looked_up[name] for name in names]
         servers: list[Server] = []
         unresolved: list[Unresolved] = []
         seen: set[str] = set()
@@ -113,6 +120,20 @@ class Discovery:
         if found:
             return found, ""
         return [], ("address lookup failed: " + errors[0]) if errors else ""
+
+
+def _glue(response: dns.message.Message) -> dict[dns.name.Name, list[str]]:
+    """Addresses the NS answer already carries (additional section), IPv4 first, per name.
+
+    A name listed there is not looked up again: servers and resolvers give all the
+    addresses they have for it, A and AAAA, or none.
+    """
+    found: dict[dns.name.Name, list[str]] = {}
+    for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        for rrset in response.additional:
+            if rrset.rdtype == rdtype:
+                found.setdefault(rrset.name, []).extend(sorted(r.to_text() for r in rrset))
+    return found
 
 
 def zone_at_server(server: Server, name: dns.name.Name, timeout: float) -> dns.name.Name | None:
