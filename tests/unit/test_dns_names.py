@@ -104,3 +104,22 @@ def test_bad_nameserver_specs(text: str) -> None:
     with pytest.raises(DnsInputError) as caught:
         parse_nameserver(text)
     assert "[" in caught.value.hint  # the hint shows the IPv6 form
+
+
+def test_bad_input_fails_before_any_query() -> None:
+    from onboard_tui.dns import DnsChecker, VerificationRequest
+
+    class NoNetwork:
+        def resolve(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("no query may be sent for bad input")
+
+    checker = DnsChecker(resolver=NoNetwork())  # type: ignore[arg-type]
+    good = VerificationRequest("renovations.com", "k1")
+    with pytest.raises(DnsInputError, match="web address"):
+        checker.check_many([good, VerificationRequest("http://x.com", "k1")])
+    with pytest.raises(DnsInputError, match="port"):
+        checker.check_domain("renovations.com", "k1", nameservers=["ns1:99999"])
+    with pytest.raises(DnsInputError, match="dot"):
+        checker.check_domain("renovations.com", "k1.renovations.com")
+    with pytest.raises(DnsInputError):
+        checker.check_mx("renovations.com", expect="not a host")
