@@ -77,7 +77,7 @@ def demo(folder: Path) -> None:
 def status(session: Path, as_json: bool) -> None:
     """Print where SESSION stands on the roadmap."""
     try:
-        store = SessionStore.open(session)
+        store = SessionStore.open(session, read_only=True)
         try:
             report = session_status(store, RoadmapService(store, SystemClock()))
         finally:

@@ -60,6 +60,18 @@ class OnboardingService:
     def session(self) -> SessionData:
         return self.store.data
 
+    def warnings(self) -> list[str]:
+        """What the administrator must see on opening: settings that lower safety."""
+        found = []
+        cloud = self.store.data.cloud
+        if not cloud.verify_tls and not cloud.ca_file:
+            found.append(
+                "TLS certificate verification is OFF for the cloud API "
+                f"([cloud] verify_tls = false in {self.store.path}): use it only with a "
+                "test system."
+            )
+        return found
+
     @classmethod
     def open(cls, path: Path, *, clock: Clock | None = None) -> OnboardingService:
         """Open an existing session (SessionFileError if session.toml is damaged)."""

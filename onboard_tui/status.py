@@ -41,7 +41,7 @@ def session_status(store: SessionStore, roadmap: RoadmapService) -> dict[str, An
         ],
         "users": store.db.count_users(),
         "transfer_groups": len(data.transfer_groups),
-        "read_only": store.read_only,
+        "in_use_by": (store.lock.holder() or 0) if store.lock.busy() else None,
     }
 
 
@@ -54,8 +54,10 @@ def format_status(status: dict[str, Any]) -> str:
         "Organisation "
         + (f"{org['logon_name']} (registered {org['registered_at']})" if org else "not registered"),
         f"Users       {status['users']}  in {status['transfer_groups']} transfer groups",
-        "",
     ]
+    if status["in_use_by"] is not None:
+        lines.append(f"In use by   process {status['in_use_by'] or '?'} (a wizard or runner)")
+    lines.append("")
     for step in status["steps"]:
         label = f"{step['number']} {step['title']}" if step["number"] else step["title"]
         mark = "→" if step["id"] == status["current_step"] else " "

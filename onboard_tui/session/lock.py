@@ -44,6 +44,22 @@ class SessionLock:
             return int(self.path.read_text().strip() or 0) or None
         return None
 
+    def busy(self) -> bool:
+        """Whether another process holds the lock now (probed without keeping it)."""
+        if self._fd is not None:
+            return False
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
     def release(self) -> None:
         if self._fd is None:
             return

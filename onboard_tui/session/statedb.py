@@ -121,6 +121,7 @@ class StateDB:
             if read_only and path.exists():
                 uri = f"file:{path}?mode=ro"
                 self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                self._check_version()
             else:
                 self._conn = sqlite3.connect(path, check_same_thread=False)
                 path.chmod(0o600)
@@ -136,13 +137,18 @@ class StateDB:
             raise StateDBError(f"{path} cannot be opened: {exc.strerror}.") from None
         self._conn.execute("PRAGMA busy_timeout=5000")
 
-    def _migrate(self) -> None:
+    def _check_version(self) -> int:
+        """The stored schema version; reading it also proves the file is a database."""
         version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise StateDBError(
                 f"{self.path} was written by a newer onboard-tui (schema {version}).",
                 hint="Upgrade onboard-tui to open this session.",
             )
+        return version
+
+    def _migrate(self) -> None:
+        version = self._check_version()
         for target in range(version + 1, SCHEMA_VERSION + 1):
             # executescript commits first; BEGIN/COMMIT inside makes each step atomic.
             script = f"BEGIN;\n{_MIGRATIONS[target]}\nPRAGMA user_version={target};\nCOMMIT;"

@@ -49,13 +49,27 @@ class SessionStore:
     # --- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path) -> SessionStore:
-        """Open an existing session; SessionFileError names the file and line if it is bad."""
+    def open(cls, path: Path, *, read_only: bool = False) -> SessionStore:
+        """Open an existing session; SessionFileError names the file and line if it is bad.
+
+        Without the lock (another process holds it, or `read_only`) nothing can be saved.
+        """
         path, _ = session_paths(path)
         data, doc = load(path)
         lock = SessionLock(path.with_name("session.lock"))
-        lock.acquire()
-        return cls(path, doc, data, lock)
+        if not read_only:
+            try:
+                lock.acquire()
+            except OSError as exc:
+                raise SessionWriteError(
+                    f"Cannot take the lock {lock.path}: {exc.strerror}.",
+                    hint="Check the permissions of the session folder.",
+                ) from None
+        try:
+            return cls(path, doc, data, lock)
+        except BaseException:
+            lock.release()
+            raise
 
     @classmethod
     def create(cls, path: Path, data: SessionData) -> SessionStore:

@@ -128,6 +128,8 @@ class OnboardApp(App[int]):
                 timeout=10,
                 markup=False,
             )
+        for warning in service.warnings():
+            self.notify(warning, severity="warning", timeout=15, markup=False)
         note = service.roadmap.resume_note()
         if note is None and self.show_tour and not service.roadmap.tour_seen:
             self.action_tour()
