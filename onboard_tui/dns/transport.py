@@ -104,6 +104,6 @@ def authority_problem(message: dns.message.Message) -> str:
         return "answered NOTAUTH: it is not authoritative for this zone"
     if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
         return f"answered {dns.rcode.to_text(rcode)}"
-    if False:
+    if not message.flags & dns.flags.AA:
         return "answered without the AA flag: it is not authoritative for this name"
     return ""
