@@ -89,6 +89,59 @@ def status(session: Path, as_json: bool) -> None:
     click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
 
 
+@main.command("import-users")
+@click.argument("session", type=click.Path(path_type=Path))
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Users CSV file.")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(path_type=Path),
+    help="Column mapping (TOML or JSON: field = header).",
+)
+@click.option("--ldap", is_flag=True, help="Read the directory configured in the session.")
+@click.option("--dry-run", is_flag=True, help="Compare only; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def import_users_cmd(
+    session: Path,
+    csv_path: Path | None,
+    mapping_path: Path | None,
+    ldap: bool,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Import users into SESSION from a CSV file or its LDAP directory.
+
+    Exit 0 when every row was imported, 1 when some were rejected, 2 on error. The LDAP
+    bind password comes from the session's secret reference, never from the command line.
+    """
+    from onboard_tui.directory.cli import import_users
+
+    if (csv_path is None) == (not ldap):
+        click.echo("onboard-tui: give either --csv FILE or --ldap.", err=True)
+        sys.exit(2)
+    report, code = import_users(
+        session, csv_path=csv_path, mapping_path=mapping_path, ldap=ldap, dry_run=dry_run
+    )
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    elif "error" in report:
+        click.echo(f"onboard-tui: {report['error']}", err=True)
+    else:
+        click.echo(_format_import(report, dry_run))
+    sys.exit(code)
+
+
+def _format_import(report: dict[str, object], dry_run: bool) -> str:
+    counts = ", ".join(
+        f"{report[key]} {key}" for key in ("added", "updated", "unchanged", "missing")
+    )
+    rejected = report.get("rejected") or []
+    assert isinstance(rejected, list)
+    lines = [f"{'Would import' if dry_run else 'Imported'}: {counts}; {len(rejected)} rejected."]
+    lines += [f"  line {r['line']}: {r['field']} {r['value']!r}: {r['reason']}" for r in rejected]
+    return "\n".join(lines)
+
+
 def _run_tui(session: Path, *, new: object = None) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo(

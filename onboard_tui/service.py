@@ -13,6 +13,7 @@ from pathlib import Path
 from onboard_tui.clock import Clock, SystemClock
 from onboard_tui.cloud.access import CloudAccess
 from onboard_tui.cloud.sandbox import SandboxServer
+from onboard_tui.directory.service import DirectoryService
 from onboard_tui.errors import OnboardError
 from onboard_tui.providers import Profile, load_profile
 from onboard_tui.roadmap.service import RoadmapService
@@ -51,6 +52,7 @@ class OnboardingService:
         )
         self.roadmap = RoadmapService(store, clock)
         self.setup = SetupService(store, self.cloud, clock)
+        self.directory = DirectoryService(store, clock, quota_bytes=profile.quota_bytes)
 
     @property
     def read_only(self) -> bool:
