@@ -24,6 +24,8 @@ from onboard_tui.session.model import (
     SCHEMA_VERSION,
     CloudSettings,
     DirectorySettings,
+    DnsUpdateConfig,
+    DomainRecord,
     LdapSource,
     Organisation,
     SessionData,
@@ -224,7 +226,67 @@ def read_session(doc: TOMLDocument, text: str, path: Path, backup: Path | None) 
         )
     data.transfer_settings = _read_settings(r)
     data.directory = _read_directory(r)
+    data.domains = _read_domains(r)
     return data
+
+
+def _read_domains(r: _Reader) -> list[DomainRecord]:
+    found = r.doc.get("domains", [])
+    t = "domains"
+    if not isinstance(found, list):
+        raise r.fail("", t, "'domains' must be [[domains]].")
+    result: list[DomainRecord] = []
+    names: set[str] = set()
+    for i, v in enumerate(found):
+        if not isinstance(v, dict):
+            raise r.fail("", t, "each domain must be a table.")
+        name = r.get(v, t, "name", str, index=i, check=_non_empty).strip().rstrip(".")
+        if name.casefold() in names:
+            raise r.fail(t, "name", f"the domain '{name}' is listed twice.", i)
+        names.add(name.casefold())
+
+        def when(key: str, values: dict[str, Any] = v, index: int = i) -> datetime | None:
+            if key not in values:
+                return None
+            return r.get(values, t, key, datetime, index=index)
+
+        update = None
+        if "update_server" in v:
+            update = DnsUpdateConfig(
+                server=r.get(v, t, "update_server", str, index=i, check=_non_empty),
+                port=r.get(v, t, "update_port", int, 53, index=i, check=_port_number),
+                zone=r.get(v, t, "update_zone", str, "", index=i),
+                key_name=r.get(v, t, "update_key_name", str, "", index=i),
+                algorithm=r.get(v, t, "update_algorithm", str, "hmac-sha256", index=i),
+                secret=r.get(v, t, "update_secret", str, "", index=i, check=_optional_secret),
+            )
+        result.append(
+            DomainRecord(
+                name=name,
+                subdomains=_strings(r, v, t, "subdomains", [], i),
+                key=r.get(v, t, "key", str, "", index=i),
+                previous_key=r.get(v, t, "previous_key", str, "", index=i),
+                begun_at=when("begun_at"),
+                verified_at=when("verified_at"),
+                status=r.get(v, t, "status", str, "", index=i),
+                message=r.get(v, t, "message", str, "", index=i),
+                checked_at=when("checked_at"),
+                nameservers=_strings(r, v, t, "nameservers", [], i),
+                update=update,
+                mx_previous=_strings(r, v, t, "mx_previous", [], i),
+                mx_applied=_strings(r, v, t, "mx_applied", [], i),
+                mx_switched_at=when("mx_switched_at"),
+            )
+        )
+    return result
+
+
+def _port_number(value: int) -> str | None:
+    return None if 0 < value <= 65535 else "a port is 1 to 65535."
+
+
+def _optional_secret(value: str) -> str | None:
+    return _secret_ref(value) if value else None
 
 
 def _read_settings(r: _Reader) -> list[TransferSettings]:
@@ -408,6 +470,7 @@ def write_session(data: SessionData, doc: TOMLDocument) -> None:
     _write_groups(data.transfer_groups, doc)
     _write_settings(data.transfer_settings, doc)
     _write_directory(data.directory, doc)
+    _write_domains(data.domains, doc)
 
 
 def _settings_values(item: TransferSettings) -> dict[str, Any]:
@@ -459,6 +522,54 @@ def _write_directory(settings: DirectorySettings, doc: TOMLDocument) -> None:
             value = getattr(source, key)
             if key in t or value != getattr(base, key) or key == "url":
                 _set(t, key, value)
+
+
+def _domain_values(domain: DomainRecord) -> dict[str, Any]:
+    """Key order as written; None (or empty) leaves a key out."""
+    update = domain.update
+    return {
+        "name": domain.name,
+        "subdomains": domain.subdomains or None,
+        "key": domain.key,
+        "previous_key": domain.previous_key,
+        "begun_at": domain.begun_at,
+        "verified_at": domain.verified_at,
+        "status": domain.status,
+        "message": domain.message,
+        "checked_at": domain.checked_at,
+        "nameservers": domain.nameservers or None,
+        "update_server": update.server if update else None,
+        "update_port": update.port if update and update.port != 53 else None,
+        "update_zone": update.zone if update else None,
+        "update_key_name": update.key_name if update else None,
+        "update_algorithm": update.algorithm if update else None,
+        "update_secret": update.secret if update else None,
+        "mx_previous": domain.mx_previous or None,
+        "mx_applied": domain.mx_applied or None,
+        "mx_switched_at": domain.mx_switched_at,
+    }
+
+
+def _write_domains(domains: list[DomainRecord], doc: TOMLDocument) -> None:
+    current = doc.get("domains")
+    if isinstance(current, AoT) and len(current) == len(domains):
+        tables = list(current)
+    else:
+        if "domains" in doc:
+            del doc["domains"]
+        if not domains:
+            return
+        aot = tomlkit.aot()
+        for _ in domains:
+            aot.append(tomlkit.table())
+        doc["domains"] = aot
+        tables = list(doc["domains"])
+    for table, domain in zip(tables, domains, strict=True):
+        for key, value in _domain_values(domain).items():
+            if value == "" and key in table:
+                del table[key]
+            else:
+                _set(table, key, value)
 
 
 def _write_groups(groups: list[TransferGroup], doc: TOMLDocument) -> None:

@@ -117,6 +117,47 @@ class DirectorySettings:
 
 
 @dataclass
+class DnsUpdateConfig:
+    """RFC 2136 settings for a domain; `secret` is a reference to the TSIG secret."""
+
+    server: str = ""
+    port: int = 53
+    zone: str = ""
+    key_name: str = ""
+    algorithm: str = "hmac-sha256"
+    secret: str = ""
+
+
+@dataclass
+class DomainRecord:
+    """A mail domain through Step 2 (verification) and Step 5 (MX switch).
+
+    `key` is the cloud's current verification key and `previous_key` the one it replaced
+    (so a stale record can be recognised). MX sets are kept as "PREFERENCE HOST" strings:
+    `mx_previous` is what the switch replaced (Undo restores it), `mx_applied` what it set.
+    """
+
+    name: str
+    subdomains: list[str] = field(default_factory=list)
+    key: str = ""
+    previous_key: str = ""
+    begun_at: datetime | None = None
+    verified_at: datetime | None = None
+    status: str = ""
+    message: str = ""
+    checked_at: datetime | None = None
+    nameservers: list[str] = field(default_factory=list)
+    update: DnsUpdateConfig | None = None
+    mx_previous: list[str] = field(default_factory=list)
+    mx_applied: list[str] = field(default_factory=list)
+    mx_switched_at: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+
+@dataclass
 class SessionData:
     """Everything session.toml carries."""
 
@@ -134,6 +175,12 @@ class SessionData:
     transfer_groups: list[TransferGroup] = field(default_factory=list)
     transfer_settings: list[TransferSettings] = field(default_factory=list)
     directory: DirectorySettings = field(default_factory=DirectorySettings)
+    domains: list[DomainRecord] = field(default_factory=list)
+
+    def domain(self, name: str) -> DomainRecord | None:
+        """The domain record named `name` (case does not matter)."""
+        wanted = name.casefold().rstrip(".")
+        return next((d for d in self.domains if d.name.casefold() == wanted), None)
 
     def step_record(self, step_id: StepId) -> StepRecord:
         """The stored state of a step, NOT_STARTED when nothing is stored yet."""
