@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -20,6 +21,9 @@ from onboard_tui.logs import log_to_folder
 from onboard_tui.roadmap.service import RoadmapService
 from onboard_tui.session.store import SessionStore, session_paths
 from onboard_tui.status import format_status, session_status
+
+if TYPE_CHECKING:
+    from onboard_tui.dns import DnsChecker, Report
 
 DEMO_DIR = Path("demo-session")
 
@@ -139,6 +143,119 @@ def _format_import(report: dict[str, object], dry_run: bool) -> str:
     assert isinstance(rejected, list)
     lines = [f"{'Would import' if dry_run else 'Imported'}: {counts}; {len(rejected)} rejected."]
     lines += [f"  line {r['line']}: {r['field']} {r['value']!r}: {r['reason']}" for r in rejected]
+    return "\n".join(lines)
+
+
+_NO_RESOLVER = click.option(
+    "--no-system-resolver",
+    "skip_resolver",
+    is_flag=True,
+    help="Do not also ask this machine's resolver (which may cache old answers).",
+)
+_RESOLVER = click.option(
+    "--resolver",
+    default=None,
+    metavar="HOST[:PORT]",
+    help="Resolver for finding zones, name servers and MX target addresses "
+    "(default: this machine's, from /etc/resolv.conf).",
+)
+_NAMESERVER_HELP = (
+    "Ask this server (HOST[:PORT], repeatable) instead of the domain's authoritative "
+    "servers found in DNS: useful while moving to a new DNS host."
+)
+
+
+@main.command("check-domain")
+@click.argument("domain")
+@click.option("--key", required=True, help="The unique verification key the cloud gave.")
+@click.option("--target", default=None, help="CNAME target (default: collabserv.com).")
+@click.option("--nameserver", "nameservers", multiple=True, help=_NAMESERVER_HELP)
+@click.option("--timeout", default=3.0, show_default=True, help="Seconds per server.")
+@_RESOLVER
+@_NO_RESOLVER
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def check_domain_cmd(
+    domain: str,
+    key: str,
+    target: str | None,
+    nameservers: tuple[str, ...],
+    timeout: float,
+    resolver: str | None,
+    skip_resolver: bool,
+    as_json: bool,
+) -> None:
+    """Check the verification CNAME KEY.DOMAIN on every authoritative server.
+
+    Exit 0 when verified, 1 when not yet, 2 on error or bad arguments.
+    """
+    from onboard_tui.dns import DEFAULT_TARGET
+
+    def check() -> Report:
+        checker = _checker(timeout, resolver, skip_resolver)
+        return checker.check_domain(domain, key, target or DEFAULT_TARGET, nameservers=nameservers)
+
+    _report(check, as_json)
+
+
+@main.command("check-mx")
+@click.argument("domain")
+@click.option("--expect", default=None, help="The SMTP host the MX record should name.")
+@click.option("--nameserver", "nameservers", multiple=True, help=_NAMESERVER_HELP)
+@click.option("--timeout", default=3.0, show_default=True, help="Seconds per server.")
+@_RESOLVER
+@_NO_RESOLVER
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def check_mx_cmd(
+    domain: str,
+    expect: str | None,
+    nameservers: tuple[str, ...],
+    timeout: float,
+    resolver: str | None,
+    skip_resolver: bool,
+    as_json: bool,
+) -> None:
+    """Show DOMAIN's MX set as every authoritative server answers it.
+
+    Exit 0 when as expected (or sound, without --expect), 1 when not, 2 on error.
+    """
+
+    def check() -> Report:
+        checker = _checker(timeout, resolver, skip_resolver)
+        return checker.check_mx(domain, expect=expect, nameservers=nameservers)
+
+    _report(check, as_json)
+
+
+def _checker(timeout: float, resolver: str | None, skip_resolver: bool) -> DnsChecker:
+    """A checker for the CLI; `resolver` (HOST[:PORT]) replaces /etc/resolv.conf's."""
+    from onboard_tui.dns import DnsChecker, parse_nameserver, resolver_at
+
+    chosen = None
+    if resolver:
+        spec = parse_nameserver(resolver)
+        chosen = resolver_at(spec)
+    return DnsChecker(timeout=timeout, resolver=chosen, ask_system_resolver=not skip_resolver)
+
+
+def _report(check: Callable[[], Report], as_json: bool) -> None:
+    try:
+        report = check()
+    except OnboardError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        click.echo(_format_report(report))
+    sys.exit(report.exit_code)
+
+
+def _format_report(report: Report) -> str:
+    lines = [f"{report.domain}: {report.status}", f"  {report.message}"]
+    for server in report.servers:
+        where = f"{server.server} ({server.address})" if server.address else server.server
+        said = server.answer or server.error or "-"
+        lines.append(f"  {server.status:<14} {where}: {said}")
+    lines += [f"  warning: {w}" for w in report.warnings]
     return "\n".join(lines)
 
 

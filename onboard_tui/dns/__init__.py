@@ -26,7 +26,7 @@ from .instructions import (
 )
 from .mx_plan import MxPlan, build_mx_update, plan_mx_switch
 from .names import parse_domain, parse_key, show
-from .nameservers import NameserverSpec, parse_nameserver
+from .nameservers import NameserverSpec, parse_nameserver, resolver_at
 from .readback import read_back_mx, read_back_verification
 from .report import (
     MxProblem,
@@ -83,6 +83,7 @@ __all__ = [
     "probe_smtp",
     "read_back_mx",
     "read_back_verification",
+    "resolver_at",
     "show",
     "verification_instructions",
 ]

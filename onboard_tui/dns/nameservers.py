@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+import dns.resolver
+
 from .errors import DnsInputError
 from .names import parse_host
 
@@ -84,3 +86,15 @@ def _port(raw: str, text: str) -> int:
 
 
 _HINT = "Write HOST or HOST:PORT, and an IPv6 address in brackets: [2001:db8::53]:53."
+
+
+def resolver_at(spec: NameserverSpec) -> dns.resolver.Resolver:
+    """A resolver that asks only the given server (an IP address; names are refused)."""
+    if spec.address is None:
+        raise DnsInputError(
+            f"The resolver '{spec.text}' must be an IP address.", hint="For example 10.0.0.53."
+        )
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [spec.address]
+    resolver.port = spec.port
+    return resolver
