@@ -15,6 +15,7 @@ from onboard_tui.cloud.access import CloudAccess
 from onboard_tui.cloud.sandbox import SandboxServer
 from onboard_tui.directory.service import DirectoryService
 from onboard_tui.errors import OnboardError
+from onboard_tui.mx import MxService
 from onboard_tui.providers import Profile, load_profile
 from onboard_tui.roadmap.service import RoadmapService
 from onboard_tui.session.model import SessionData
@@ -53,6 +54,7 @@ class OnboardingService:
         self.roadmap = RoadmapService(store, clock)
         self.setup = SetupService(store, self.cloud, clock)
         self.directory = DirectoryService(store, clock, quota_bytes=profile.quota_bytes)
+        self.mx = MxService(store, profile, clock)
 
     @property
     def read_only(self) -> bool:
