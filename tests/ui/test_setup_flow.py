@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Button, Static
 
 from onboard_tui.ui.app import make_app
@@ -120,3 +121,32 @@ async def test_damaged_session_offers_the_backup(tmp_path: Path) -> None:
         assert again.screen.name == "setup"
     kept = [p for p in folder.iterdir() if p.name.startswith("session.toml.damaged-")]
     assert len(kept) == 1 and kept[0].read_text() == damaged
+
+
+async def test_a_read_only_folder_loses_nothing_and_submit_again_takes_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Registered in the cloud but not saved: the message says why; the next Submit adopts it."""
+    folder = tmp_path / "demo"
+    app = demo_app(folder, show_tour=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_open(pilot)
+        before = (folder / "session.toml").read_text()
+
+        def read_only(*_: object, **__: object) -> None:
+            raise OSError(30, "Read-only file system")
+
+        monkeypatch.setattr("onboard_tui.session.store.write_atomic", read_only)
+        await fill_setup(pilot)
+        await submit(pilot)
+        status = str(app.screen.query_one("#form-status", Static).content)
+        assert "Read-only file system" in status and "session.toml" in status
+        assert (folder / "session.toml").read_text() == before
+        assert app.service is not None and app.service.session.organisation is None
+
+        monkeypatch.undo()
+        await submit(pilot)  # the form kept everything, passwords included
+        assert isinstance(app.screen, RegisteredDialog), str(
+            app.screen.query_one("#form-status", Static).content
+        )
+    assert "org_id" in (folder / "session.toml").read_text()
