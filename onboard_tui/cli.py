@@ -146,34 +146,44 @@ def _format_import(report: dict[str, object], dry_run: bool) -> str:
     return "\n".join(lines)
 
 
-_NO_RESOLVER = click.option(
-    "--no-system-resolver",
-    "skip_resolver",
-    is_flag=True,
-    help="Do not also ask this machine's resolver (which may cache old answers).",
-)
-_RESOLVER = click.option(
-    "--resolver",
-    default=None,
-    metavar="HOST[:PORT]",
-    help="Resolver for finding zones, name servers and MX target addresses "
-    "(default: this machine's, from /etc/resolv.conf).",
-)
-_NAMESERVER_HELP = (
-    "Ask this server (HOST[:PORT], repeatable) instead of the domain's authoritative "
-    "servers found in DNS: useful while moving to a new DNS host."
-)
+def _dns_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options check-domain and check-mx share, outermost last."""
+    for option in reversed(
+        (
+            click.option(
+                "--nameserver",
+                "nameservers",
+                multiple=True,
+                metavar="HOST[:PORT]",
+                help="Ask this server (repeatable) instead of the domain's authoritative "
+                "servers found in DNS: useful while moving to a new DNS host.",
+            ),
+            click.option("--timeout", default=3.0, show_default=True, help="Seconds per server."),
+            click.option(
+                "--resolver",
+                default=None,
+                metavar="HOST[:PORT]",
+                help="Resolver for finding zones, name servers and MX target addresses "
+                "(default: this machine's, from /etc/resolv.conf).",
+            ),
+            click.option(
+                "--no-system-resolver",
+                "skip_resolver",
+                is_flag=True,
+                help="Do not also ask this machine's resolver (which may cache old answers).",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Machine-readable output."),
+        )
+    ):
+        command = option(command)
+    return command
 
 
 @main.command("check-domain")
 @click.argument("domain")
 @click.option("--key", required=True, help="The unique verification key the cloud gave.")
 @click.option("--target", default=None, help="CNAME target (default: collabserv.com).")
-@click.option("--nameserver", "nameservers", multiple=True, help=_NAMESERVER_HELP)
-@click.option("--timeout", default=3.0, show_default=True, help="Seconds per server.")
-@_RESOLVER
-@_NO_RESOLVER
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_dns_options
 def check_domain_cmd(
     domain: str,
     key: str,
@@ -200,11 +210,7 @@ def check_domain_cmd(
 @main.command("check-mx")
 @click.argument("domain")
 @click.option("--expect", default=None, help="The SMTP host the MX record should name.")
-@click.option("--nameserver", "nameservers", multiple=True, help=_NAMESERVER_HELP)
-@click.option("--timeout", default=3.0, show_default=True, help="Seconds per server.")
-@_RESOLVER
-@_NO_RESOLVER
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_dns_options
 def check_mx_cmd(
     domain: str,
     expect: str | None,
