@@ -78,7 +78,7 @@ STEPS: tuple[Step, ...] = (
         "Import your users, split them into Transfer Groups, choose how much data each group "
         "takes, then stage, run and watch the migration of mail, contacts, calendar entries "
         "and tasks.",
-        False,
+        True,
     ),
     Step(
         StepId.SUBSCRIBE,

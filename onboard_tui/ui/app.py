@@ -150,6 +150,16 @@ class OnboardApp(App[int]):
         def make() -> Screen[None]:
             if step_id is StepId.SETUP:
                 return SetupScreen(step, service.roadmap, service.setup)
+            if step_id is StepId.MIGRATE:
+                from onboard_tui.ui.screens.migrate import MigrateScreen
+
+                return MigrateScreen(
+                    step,
+                    service.roadmap,
+                    service.directory,
+                    folder=service.store.folder,
+                    demo=service.sandbox is not None,
+                )
             return PlaceholderScreen(step, service.roadmap)
 
         return make

@@ -8,11 +8,13 @@ from pathlib import Path
 from textual.message import Message
 
 from onboard_tui.cloud.models import Geography
+from onboard_tui.directory import CsvPreview, GroupInfo, ImportPlan, MembershipPreview, QuotaReport
+from onboard_tui.directory.users import UserPage
 from onboard_tui.errors import OnboardError
 from onboard_tui.roadmap import StepId
 from onboard_tui.service import OnboardingService
 from onboard_tui.session.errors import SessionFileError
-from onboard_tui.session.model import Organisation
+from onboard_tui.session.model import Organisation, TransferSettings
 
 
 @dataclass
@@ -75,3 +77,90 @@ class RegistrationRejected(Message):
 
     fields: dict[str, str]
     error: str
+
+
+# --- Step 3: users, Transfer Groups, Transfer Group Settings ------------------------------
+
+
+@dataclass
+class UsersPageLoaded(Message):
+    """A page of the Users table; `generation` drops answers to an older search."""
+
+    generation: int
+    page: UserPage
+    reset: bool
+
+
+@dataclass
+class CsvPreviewed(Message):
+    """The import dialog's first look at a file: format, header, guessed mapping, rows."""
+
+    preview: CsvPreview
+
+
+@dataclass
+class CsvPlanned(Message):
+    """The whole file checked against state.db; nothing is stored yet."""
+
+    generation: int
+    plan: ImportPlan
+
+
+@dataclass
+class ImportApplied(Message):
+    """An import plan was stored (the rejected rows skipped)."""
+
+    plan: ImportPlan
+
+
+@dataclass
+class GroupsLoaded(Message):
+    """The Transfer Groups with member counts and sizes."""
+
+    groups: list[GroupInfo]
+
+
+@dataclass
+class GroupsChanged(Message):
+    """A group was created, renamed or deleted, or its setting changed: panels reload."""
+
+
+@dataclass
+class MembershipPreviewed(Message):
+    """Who would join and who would leave a group; shown before anything is saved.
+
+    `reviewed` is True when the admin has already seen it (the filter dialog's preview).
+    """
+
+    preview: MembershipPreview
+    reviewed: bool = False
+
+
+@dataclass
+class MembershipApplied(Message):
+    """A previewed membership change was saved."""
+
+    preview: MembershipPreview
+
+
+@dataclass
+class SettingsLoaded(Message):
+    """The named Transfer Group Settings and the groups they may be assigned to."""
+
+    settings: list[TransferSettings]
+    groups: list[GroupInfo]
+
+
+@dataclass
+class QuotaChecked(Message):
+    """The quota check: users whose selection would exceed the profile's quota."""
+
+    report: QuotaReport
+
+
+@dataclass
+class UsersExported(Message):
+    """The users were written to a CSV file."""
+
+    path: Path
+    count: int
