@@ -14,6 +14,10 @@ from onboard_tui.clock import Clock, SystemClock
 from onboard_tui.cloud.access import CloudAccess
 from onboard_tui.cloud.sandbox import SandboxServer
 from onboard_tui.directory.service import DirectoryService
+from onboard_tui.dns import DnsChecker
+from onboard_tui.dns.demo_server import DemoDnsServer
+from onboard_tui.domains.demo import start_demo_dns
+from onboard_tui.domains.service import DomainService
 from onboard_tui.errors import OnboardError
 from onboard_tui.mx import MxService
 from onboard_tui.providers import Profile, load_profile
@@ -32,6 +36,7 @@ class NewSession:
     name: str
     provider: str
     sandbox_port: int = 0
+    demo_dns_port: int = 0
 
 
 class OnboardingService:
@@ -43,17 +48,21 @@ class OnboardingService:
         profile: Profile,
         clock: Clock,
         sandbox: SandboxServer | None = None,
+        demo_dns: DemoDnsServer | None = None,
     ) -> None:
         self.store = store
         self.profile = profile
         self.clock = clock
         self.sandbox = sandbox
+        self.demo_dns = demo_dns  # the demo's DNS server: .host, .port, .update_config()
         self.cloud = CloudAccess(
             profile, store.data.cloud, clock, embedded_url=sandbox.url if sandbox else ""
         )
         self.roadmap = RoadmapService(store, clock)
         self.setup = SetupService(store, self.cloud, clock)
         self.directory = DirectoryService(store, clock, quota_bytes=profile.quota_bytes)
+        checker = demo_dns.checker() if demo_dns else DnsChecker()
+        self.domains = DomainService(store, self.cloud, clock, checker=checker)
         self.mx = MxService(store, profile, clock)
 
     @property
@@ -96,6 +105,7 @@ class OnboardingService:
         profile = load_profile(new.provider, extra_dirs=[folder / "providers"])
         data = SessionData(name=new.name, created=clock.now(), provider=profile.id)
         data.cloud.sandbox_port = new.sandbox_port
+        data.cloud.demo_dns_port = new.demo_dns_port
         store = SessionStore.create(file, data)
         try:
             return cls._start(store, clock)
@@ -106,29 +116,43 @@ class OnboardingService:
     @classmethod
     def _start(cls, store: SessionStore, clock: Clock) -> OnboardingService:
         profile = load_profile(store.data.provider, extra_dirs=[store.folder / "providers"])
-        sandbox = None
+        sandbox = demo_dns = None
         if profile.embedded:
-            sandbox = _start_sandbox(store, profile, clock)
-        return cls(store, profile, clock, sandbox)
+            demo_dns = start_demo_dns(store)
+            try:
+                sandbox = _start_sandbox(store, profile, clock, dns_server=demo_dns.address)
+            except BaseException:
+                demo_dns.stop()
+                raise
+        return cls(store, profile, clock, sandbox, demo_dns)
 
     def close(self) -> None:
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None
+        if self.demo_dns is not None:
+            self.demo_dns.stop()
+            self.demo_dns = None
         self.store.close()
 
 
-def _start_sandbox(store: SessionStore, profile: Profile, clock: Clock) -> SandboxServer:
+def _start_sandbox(
+    store: SessionStore, profile: Profile, clock: Clock, *, dns_server: str = ""
+) -> SandboxServer:
     """Start the embedded sandbox on the session's port, remembering a newly chosen one."""
     wanted = store.data.cloud.sandbox_port
-    sandbox = SandboxServer(store.folder / "sandbox.db", profile, port=wanted, clock=clock)
+    sandbox = SandboxServer(
+        store.folder / "sandbox.db", profile, port=wanted, clock=clock, dns_server=dns_server
+    )
     try:
         sandbox.start()
     except OnboardError:
         if not wanted:
             raise
         log.warning("port %d is taken; the sandbox moves to a free one", wanted)
-        sandbox = SandboxServer(store.folder / "sandbox.db", profile, clock=clock)
+        sandbox = SandboxServer(
+            store.folder / "sandbox.db", profile, clock=clock, dns_server=dns_server
+        )
         sandbox.start()
     log.info("embedded sandbox listening on %s", sandbox.url)
     port = sandbox.port_in_use

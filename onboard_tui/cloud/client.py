@@ -15,7 +15,7 @@ import ssl
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -30,6 +30,7 @@ from onboard_tui.cloud.errors import (
 )
 from onboard_tui.cloud.failures import status_failure, transport_failure
 from onboard_tui.cloud.models import (
+    CloudDomain,
     CloudLogon,
     Geography,
     Organisation,
@@ -161,6 +162,31 @@ class CloudClient:
             registered_at=body.time("registered_at"),
         )
 
+    # --- domains (Step 2) -------------------------------------------------------------
+
+    def domains(self, logon: CloudLogon) -> list[CloudDomain]:
+        """`GET /v1/domains`: every domain of the organisation, sorted by name."""
+        body = self._call("GET", "/v1/domains", logon=logon)
+        return [_domain(d) for d in body.objects("domains")]
+
+    def add_domain(self, logon: CloudLogon, name: str) -> CloudDomain:
+        """`PUT /v1/domains/{domain}`: list a domain (its key is issued); repeating is harmless."""
+        return _domain(self._call("PUT", _domain_path(name), json={}, logon=logon))
+
+    def domain(self, logon: CloudLogon, name: str) -> CloudDomain:
+        """`GET /v1/domains/{domain}` (the service may check the record on the way)."""
+        return _domain(self._call("GET", _domain_path(name), logon=logon))
+
+    def begin_verification(self, logon: CloudLogon, name: str) -> CloudDomain:
+        """`POST .../verification`: Begin Verification (repeating it does not move the clock)."""
+        path = _domain_path(name) + "/verification"
+        return _domain(self._call("POST", path, json={}, logon=logon))
+
+    def restart_verification(self, logon: CloudLogon, name: str) -> CloudDomain:
+        """`POST .../verification/restart`: a new key; `409 restart-too-early` before 48 h."""
+        path = _domain_path(name) + "/verification/restart"
+        return _domain(self._call("POST", path, json={}, logon=logon))
+
     # --- plumbing --------------------------------------------------------------------
 
     def _call(
@@ -193,7 +219,9 @@ class CloudClient:
                 continue
             if response.is_success:
                 return JsonObject.of(response, url)
-            error = status_failure(response, url, read_problem(response, redact))
+            problem = read_problem(response, redact)
+            error = status_failure(response, url, problem)
+            error.kind, error.extensions = problem.kind, problem.extensions
             log.info("%s %s failed: %s", method, url, error.message)
             raise error
 
@@ -228,6 +256,29 @@ class CloudClient:
         log.info("%s %s: busy (HTTP %s); retrying in %.1f s", method, url, status, delay)
         response.close()
         self.clock.sleep(delay)
+
+
+def _domain_path(name: str) -> str:
+    return "/v1/domains/" + quote(name.strip().rstrip(".").lower(), safe="")
+
+
+def _domain(body: JsonObject) -> CloudDomain:
+    cname = body.object("cname")
+    check = body.object("last_check")
+    return CloudDomain(
+        name=body.text("name"),
+        parent=body.text("parent", optional=True),
+        status=body.text("status"),
+        key=body.text("key", optional=True),
+        record=cname.text("name", optional=True),
+        target=cname.text("target", optional=True),
+        begun_at=body.optional_time("begun_at"),
+        restart_allowed_at=body.optional_time("restart_allowed_at"),
+        verified_at=body.optional_time("verified_at"),
+        checked_at=check.optional_time("at"),
+        check_result=check.text("result", optional=True),
+        check_seen=check.text("seen", optional=True),
+    )
 
 
 def _checked_base_url(base_url: str) -> str:

@@ -50,6 +50,21 @@ class JsonObject:
             raise self._wrong(key, "an RFC 3339 time") from None
         return when if when.tzinfo else when.replace(tzinfo=UTC)
 
+    def optional_time(self, key: str) -> datetime | None:
+        """A timestamp that may be "" or absent (None then)."""
+        if not self.data.get(key):
+            return None
+        return self.time(key)
+
+    def object(self, key: str) -> JsonObject:
+        """A nested object; an absent one reads as empty (its fields then read as "")."""
+        value = self.data.get(key)
+        if value is None:
+            return JsonObject({}, self.url)
+        if not isinstance(value, dict):
+            raise self._wrong(key, "an object")
+        return JsonObject(value, self.url)
+
     def objects(self, key: str) -> list[JsonObject]:
         value = self.data.get(key)
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):

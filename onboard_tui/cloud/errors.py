@@ -30,6 +30,8 @@ class CloudError(OnboardError):
         self.status = status
         self.retry_after = retry_after
         self.field_errors: dict[str, str] = dict(field_errors or {})
+        self.kind = ""  # the problem type's last part, e.g. "restart-too-early"
+        self.extensions: dict[str, str] = {}  # the problem's extra string members
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, status={self.status})"

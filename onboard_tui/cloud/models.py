@@ -67,3 +67,25 @@ class CloudLogon:
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at
+
+
+@dataclass(frozen=True)
+class CloudDomain:
+    """A domain as the cloud holds it (docs/cloud-api.md 4.1).
+
+    `status` is `unverified`, `pending` or `verified`; `parent` is set (and `key` empty) for
+    a subdomain verified with its listed root. `check_result` is the service's own view.
+    """
+
+    name: str
+    parent: str
+    status: str
+    key: str
+    record: str
+    target: str
+    begun_at: datetime | None = None
+    restart_allowed_at: datetime | None = None
+    verified_at: datetime | None = None
+    checked_at: datetime | None = None
+    check_result: str = ""
+    check_seen: str = ""

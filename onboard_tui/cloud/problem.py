@@ -28,6 +28,15 @@ class Problem:
     detail: str = ""
     type: str = "about:blank"
     field_errors: dict[str, str] = field(default_factory=dict)
+    extensions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """The last part of the type (`restart-too-early`), or "" for about:blank."""
+        return "" if self.type == "about:blank" else self.type.rsplit(":", 1)[-1]
+
+
+_STANDARD = {"type", "title", "status", "detail", "instance", "errors"}
 
 
 def clean_text(value: object, redact: Sequence[Secret] = ()) -> str:
@@ -61,6 +70,11 @@ def read_problem(response: httpx.Response, redact: Sequence[Secret] = ()) -> Pro
         detail=clean_text(body.get("detail"), redact),
         type=clean_text(body.get("type"), redact) or "about:blank",
         field_errors=_field_errors(body.get("errors"), redact),
+        extensions={
+            str(k): clean_text(v, redact)
+            for k, v in body.items()
+            if k not in _STANDARD and isinstance(v, str)
+        },
     )
 
 

@@ -47,7 +47,8 @@ class CloudSettings:
     """How to reach the cloud API; `api_url` overrides the profile's geography URL.
 
     `sandbox_port` is where the embedded sandbox listens (0: a free port, then remembered,
-    so the home page URL recorded at registration stays valid across runs).
+    so the home page URL recorded at registration stays valid across runs). `demo_dns_port`
+    is the same for the demo's authoritative DNS server (UDP and TCP).
     """
 
     api_url: str = ""
@@ -55,6 +56,7 @@ class CloudSettings:
     ca_file: str = ""
     admin_password: str = "prompt"  # noqa: S105 - a secret reference, never the password
     sandbox_port: int = 0
+    demo_dns_port: int = 0  # the demo's own DNS server (sandbox profile), kept like sandbox_port
 
 
 @dataclass

@@ -270,7 +270,7 @@ def test_head_is_get_without_a_body(sandbox: SandboxServer) -> None:
 def test_errors_are_problem_json(sandbox: SandboxServer) -> None:
     with httpx.Client(base_url=sandbox.url, trust_env=False) as raw:
         missing = raw.get("/v1/nothing")
-        planned = raw.get("/v1/domains")
+        planned = raw.get("/v1/users")
         wrong = raw.delete("/v1/geographies")
     assert missing.status_code == 404
     assert missing.headers["Content-Type"] == "application/problem+json; charset=utf-8"

@@ -73,8 +73,10 @@ class ApiProblem(Exception):
         kind: str = "",
         field_errors: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(detail)
+        self.extensions = dict(extensions or {})
         self.status = status
         self.detail = detail
         self.kind = kind
@@ -88,6 +90,7 @@ class ApiProblem(Exception):
             "status": self.status,
             "detail": self.detail,
         }
+        body.update(self.extensions)
         if self.field_errors:
             body["errors"] = [{"field": k, "detail": v} for k, v in self.field_errors.items()]
         return Response(self.status, body, dict(self.headers), PROBLEM_JSON)
@@ -95,12 +98,14 @@ class ApiProblem(Exception):
 
 @dataclass
 class SandboxContext:
-    """What every handler may use: the state, the profile it serves, time, its own URL."""
+    """What every handler may use: the state, the profile it serves, time, its own URL, and
+    the DNS server (`host:port`, "" for the system resolver) it verifies domains through."""
 
     store: SandboxStore
     profile: Profile
     clock: Clock
     base_url: str = ""
+    dns_server: str = ""
 
 
 def rfc3339(when: datetime) -> str:

@@ -135,7 +135,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class SandboxServer:
-    """The cloud API contract served locally; state in `db_path` (SQLite)."""
+    """The cloud API contract served locally; state in `db_path` (SQLite).
+
+    `dns_server` (`host:port`) is where verification CNAMEs are looked up (the demo's own
+    DNS server); empty means the system resolver.
+    """
 
     def __init__(
         self,
@@ -146,6 +150,7 @@ class SandboxServer:
         port: int = 0,
         clock: Clock | None = None,
         allow_remote: bool = False,
+        dns_server: str = "",
     ) -> None:
         if not is_loopback(host) and not allow_remote:
             raise OnboardError(
@@ -157,6 +162,7 @@ class SandboxServer:
         self.host = host
         self.port = port
         self.clock: Clock = clock or SystemClock()
+        self.dns_server = dns_server
         self.faults = FaultInjector()
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -170,7 +176,7 @@ class SandboxServer:
         if self._server is not None:
             return self.url
         store = SandboxStore(self.db_path)
-        context = SandboxContext(store, self.profile, self.clock)
+        context = SandboxContext(store, self.profile, self.clock, dns_server=self.dns_server)
         try:
             server = _HTTPServer((self.host, self.port), SandboxApp(context, self.faults))
         except OSError as exc:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from onboard_tui.errors import OnboardError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS organisations (
@@ -38,6 +38,20 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_at    TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
+CREATE TABLE IF NOT EXISTS domains (
+    org_id        TEXT NOT NULL REFERENCES organisations(org_id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    parent        TEXT NOT NULL DEFAULT '',
+    key           TEXT NOT NULL DEFAULT '',
+    status        TEXT NOT NULL,
+    begun_at      TEXT NOT NULL DEFAULT '',
+    verified_at   TEXT NOT NULL DEFAULT '',
+    check_at      TEXT NOT NULL DEFAULT '',
+    check_result  TEXT NOT NULL DEFAULT '',
+    check_seen    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (org_id, name)
+);
+CREATE INDEX IF NOT EXISTS domains_name ON domains(name);
 """
 
 
@@ -68,6 +82,38 @@ class OrganisationRow:
     timezone: str
     geography: str
     registered_at: datetime
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    """One domain of one organisation (docs/cloud-api.md 4.1); times are "" when unset."""
+
+    org_id: str
+    name: str
+    parent: str
+    key: str
+    status: str
+    begun_at: datetime | None = None
+    verified_at: datetime | None = None
+    check_at: datetime | None = None
+    check_result: str = ""
+    check_seen: str = ""
+
+
+_DOMAIN_COLUMNS = (
+    "org_id, name, parent, key, status, begun_at, verified_at, check_at, check_result, check_seen"
+)
+
+
+def _time(text: str) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _domain(row: tuple[str, ...]) -> DomainRow:
+    org, name, parent, key, status, begun, verified, check_at, result, seen = row
+    return DomainRow(
+        org, name, parent, key, status, _time(begun), _time(verified), _time(check_at), result, seen
+    )
 
 
 class AdminExists(Exception):
@@ -183,3 +229,51 @@ class SandboxStore:
                 "SELECT org_id FROM sessions WHERE token_digest = ?", (token_digest,)
             ).fetchone()
         return str(row[0]) if row else None
+
+    # --- domains -------------------------------------------------------------------------
+
+    def domains(self, org_id: str) -> list[DomainRow]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE org_id = ? ORDER BY name",  # noqa: S608
+                (org_id,),
+            ).fetchall()
+        return [_domain(r) for r in rows]
+
+    def domain(self, org_id: str, name: str) -> DomainRow | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE org_id = ? AND name = ?",  # noqa: S608
+                (org_id, name),
+            ).fetchone()
+        return _domain(row) if row else None
+
+    def verified_elsewhere(self, org_id: str, names: list[str]) -> bool:
+        """True when another organisation has verified one of `names`."""
+        marks = ",".join("?" * len(names))
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT 1 FROM domains WHERE org_id != ? AND status = 'verified' "  # noqa: S608
+                f"AND name IN ({marks})",
+                (org_id, *names),
+            ).fetchone()
+        return row is not None
+
+    def save_domain(self, row: DomainRow) -> None:
+        """Insert or replace one domain."""
+        when = [_iso(t) if t else "" for t in (row.begun_at, row.verified_at, row.check_at)]
+        with self._lock:
+            self._db.execute(
+                f"INSERT OR REPLACE INTO domains ({_DOMAIN_COLUMNS}) "  # noqa: S608
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row.org_id,
+                    row.name,
+                    row.parent,
+                    row.key,
+                    row.status,
+                    *when,
+                    row.check_result,
+                    row.check_seen,
+                ),
+            )

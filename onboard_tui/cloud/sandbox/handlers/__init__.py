@@ -1,6 +1,12 @@
 """The contract's resources as the sandbox implements them, one module per resource."""
 
-from onboard_tui.cloud.sandbox.handlers import geographies, organisations, service, sessions
+from onboard_tui.cloud.sandbox.handlers import (
+    domains,
+    geographies,
+    organisations,
+    service,
+    sessions,
+)
 from onboard_tui.cloud.sandbox.router import Route
 
 ROUTES = (
@@ -9,9 +15,14 @@ ROUTES = (
     Route("POST", "/v1/organisations", organisations.register),
     Route("GET", "/v1/organisation", organisations.show),
     Route("POST", "/v1/sessions", sessions.logon),
+    Route("GET", "/v1/domains", domains.list_domains),
+    Route("PUT", "/v1/domains/{domain}", domains.add_domain),
+    Route("GET", "/v1/domains/{domain}", domains.show_domain),
+    Route("POST", "/v1/domains/{domain}/verification", domains.begin),
+    Route("POST", "/v1/domains/{domain}/verification/restart", domains.restart),
 )
 
 #: In the contract, not in the sandbox yet: answered with 501 rather than 404.
-PLANNED = ("/v1/domains", "/v1/users", "/v1/mailboxes")
+PLANNED = ("/v1/users", "/v1/mailboxes")
 
 __all__ = ["PLANNED", "ROUTES"]
