@@ -162,7 +162,7 @@ def _mx_known(report: MxReport | None) -> GateCheck:
         "mx_known",
         title,
         PASSED,
-        f"{count} authoritative name server{'s' if count != 1 else ''} agree.",
+        f"{count} authoritative name server{'s agree' if count != 1 else ' answers'} with it.",
     )
 
 

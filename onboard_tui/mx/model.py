@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from onboard_tui.dns import MxInstructions, MxPlan, MxReport, SmtpProbe, UpdateResult
+from onboard_tui.dns import MxInstructions, MxPlan, MxRecord, MxReport, SmtpProbe, UpdateResult
 from onboard_tui.errors import OnboardError
 
 from .gate import Readiness
@@ -86,6 +86,17 @@ class DomainMx:
     def can_undo(self) -> bool:
         return self.switched and bool(self.applied) and self.can_update
 
+    def undo_plan(self) -> MxPlan | None:
+        """What Undo sends: the applied set replaced by the saved previous one."""
+        if not self.applied:
+            return None
+        return MxPlan(
+            absolute(self.domain),
+            absolute(self.report.zone or self.domain),
+            records(self.applied),
+            records(self.previous),
+        )
+
 
 @dataclass(frozen=True)
 class MxOutcome:
@@ -105,3 +116,16 @@ class MxOutcome:
             s for r, s in zip(self.read_back.servers, self.read_back.sets, strict=True) if r.counted
         ]
         return bool(counted) and all(s == self.plan.add for s in counted)
+
+
+def absolute(name: str) -> str:
+    return name if name.endswith(".") else name + "."
+
+
+def records(texts: tuple[str, ...] | list[str]) -> tuple[MxRecord, ...]:
+    """MX records from the session's "PREFERENCE HOST" strings."""
+    found = []
+    for text in texts:
+        preference, _, name = text.strip().partition(" ")
+        found.append(MxRecord(int(preference), absolute(name.strip())))
+    return tuple(found)

@@ -37,7 +37,7 @@ from onboard_tui.session.secrets import Secret, SecretRef
 from onboard_tui.session.store import SessionStore
 
 from .gate import name_matches, readiness
-from .model import DomainMx, MxError, MxOutcome, SmtpCheck
+from .model import DomainMx, MxError, MxOutcome, SmtpCheck, absolute, records
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +221,8 @@ class MxService:
         zone = record.update.zone if record.update and record.update.zone else ""
         if not zone:
             zone = self.checker.find_zone(record.name).to_text()
-        applied = tuple(_record(t) for t in record.mx_applied)
-        previous = tuple(_record(t) for t in record.mx_previous)
-        plan = MxPlan(_absolute(record.name), _absolute(zone), applied, previous)
+        previous = records(record.mx_previous)
+        plan = MxPlan(absolute(record.name), absolute(zone), records(record.mx_applied), previous)
         now = self.clock.now()
         self._event(now, "mx_undo", f"{record.name}: undoing the MX switch ({_arrow(plan)}).")
         try:
@@ -429,15 +428,6 @@ def _domain(data: SessionData, name: str) -> DomainRecord:
 
 def _texts(records: Sequence[MxRecord]) -> list[str]:
     return [r.to_text() for r in records]
-
-
-def _record(text: str) -> MxRecord:
-    preference, _, host = text.strip().partition(" ")
-    return MxRecord(int(preference), _absolute(host.strip()))
-
-
-def _absolute(name: str) -> str:
-    return name if name.endswith(".") else name + "."
 
 
 def _set(records: Sequence[MxRecord]) -> str:

@@ -96,7 +96,7 @@ STEPS: tuple[Step, ...] = (
         "Domain hosting service",
         "Point the domain's MX record to the SMTP host of your geography and delete the old "
         "MX records. After this, no mail is delivered to the old system.",
-        False,
+        True,
     ),
     Step(
         StepId.COMMUNICATE,

@@ -150,6 +150,16 @@ class OnboardApp(App[int]):
         def make() -> Screen[None]:
             if step_id is StepId.SETUP:
                 return SetupScreen(step, service.roadmap, service.setup)
+            if step_id is StepId.MX:
+                from onboard_tui.ui.screens.mx import MxScreen
+
+                return MxScreen(
+                    step,
+                    service.roadmap,
+                    service.mx,
+                    folder=service.store.folder,
+                    read_only=service.read_only,
+                )
             if step_id is StepId.MIGRATE:
                 from onboard_tui.ui.screens.migrate import MigrateScreen
 

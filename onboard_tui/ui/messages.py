@@ -11,6 +11,7 @@ from onboard_tui.cloud.models import Geography
 from onboard_tui.directory import CsvPreview, GroupInfo, ImportPlan, MembershipPreview, QuotaReport
 from onboard_tui.directory.users import UserPage
 from onboard_tui.errors import OnboardError
+from onboard_tui.mx import DomainMx, MxOutcome, SmtpCheck
 from onboard_tui.roadmap import StepId
 from onboard_tui.service import OnboardingService
 from onboard_tui.session.errors import SessionFileError
@@ -77,6 +78,47 @@ class RegistrationRejected(Message):
 
     fields: dict[str, str]
     error: str
+
+
+# --- Step 5: MX ---------------------------------------------------------------------------
+
+
+@dataclass
+class MxInspected(Message):
+    """A domain's MX set as every server sees it, with the plan and the gate."""
+
+    view: DomainMx
+    watching: bool = False
+
+
+@dataclass
+class MxProbed(Message):
+    """The SMTP probe of the geography's SMTP host."""
+
+    check: SmtpCheck
+
+
+@dataclass
+class MxSwitched(Message):
+    """An MX switch or its Undo was applied, and read back from every server."""
+
+    outcome: MxOutcome
+
+
+@dataclass
+class MxActionFailed(Message):
+    """Apply or Undo did not happen; `changed` when the MX set changed since it was shown."""
+
+    domain: str
+    error: str
+    changed: bool = False
+
+
+@dataclass
+class MxRecordsSaved(Message):
+    """The copy-ready records were written to a file."""
+
+    path: Path
 
 
 # --- Step 3: users, Transfer Groups, Transfer Group Settings ------------------------------
