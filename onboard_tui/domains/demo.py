@@ -12,6 +12,7 @@ import logging
 
 from onboard_tui.dns.demo_server import DemoDnsServer
 from onboard_tui.errors import OnboardError
+from onboard_tui.roadmap import StepId
 from onboard_tui.session.model import DomainRecord, SessionData
 from onboard_tui.session.store import SessionStore
 
@@ -44,7 +45,7 @@ def _remember(data: SessionData, server: DemoDnsServer, old_port: int) -> None:
     """Record the port; list the demo's domain the first time; follow a moved port."""
     data.cloud.demo_dns_port = server.port
     config = server.update_config()
-    if not data.domains and old_port == 0:
+    if not data.domains and data.organisation is None and StepId.VERIFY not in data.steps:
         data.domains.append(
             DomainRecord(name=server.zone_name, subdomains=[server.subdomain], update=config)
         )

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from onboard_tui.clock import Clock
 from onboard_tui.cloud.access import CloudAccess
@@ -405,7 +406,7 @@ class DomainService:
         """Store (or clear) a domain's RFC 2136 settings, checked; never a secret value."""
         record = self.get(name)
         if config is not None:
-            config = _checked_config(config)
+            config = check_update_config(config)
 
         def change(data: SessionData) -> None:
             found = data.domain(record.name)
@@ -471,6 +472,17 @@ class DomainService:
             secret=SecretRef.parse(config.secret, field="secret") if config.secret else None,
         )
         return DnsUpdater(settings, checker=self.checker, environ=self.environ)
+
+    def save_instructions(self, name: str, path: Path) -> Path:
+        """Write the record in every form (no secret in it) to a file, for SSH sessions."""
+        text = instructions_text(self.instructions(name))
+        path = path.expanduser()
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DomainError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+        self._event("saved", f"Saved the record of {name} to {path}.")
+        return path
 
     # --- users ---------------------------------------------------------------------------
 
@@ -602,6 +614,23 @@ def _step_state(data: SessionData, now: datetime) -> None:
         step.state, step.reason, step.updated = state, reason, now
 
 
+def instructions_text(ins: RecordInstructions) -> str:
+    """The record as copy-ready text: web-form fields, zone-file line, nsupdate script."""
+    return "\n".join(
+        [
+            f"Verification record of {ins.domain}",
+            "",
+            *(f"{label}: {value}" for label, value in ins.fields()),
+            "",
+            "Zone-file line:",
+            ins.zone_line,
+            "",
+            "nsupdate script:",
+            ins.nsupdate,
+        ]
+    )
+
+
 def _next_text(due: datetime | None, now: datetime, record: DomainRecord) -> str:
     if record.verified:
         return "done"
@@ -614,7 +643,8 @@ def _next_text(due: datetime | None, now: datetime, record: DomainRecord) -> str
     return "in " + duration(due - now)
 
 
-def _checked_config(config: DnsUpdateConfig) -> DnsUpdateConfig:
+def check_update_config(config: DnsUpdateConfig) -> DnsUpdateConfig:
+    """The settings cleaned up, or a DomainError saying what to fix (no I/O)."""
     server = config.server.strip()
     if not server:
         raise DomainError("Give the DNS server that accepts updates (its name or address).")

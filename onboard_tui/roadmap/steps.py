@@ -68,7 +68,7 @@ STEPS: tuple[Step, ...] = (
         "Prove that you own each mail domain by creating a temporary CNAME record with a "
         "unique key. Verification can take up to 48 hours; users cannot receive mail "
         "addressed to a domain until it is verified.",
-        False,
+        True,
     ),
     Step(
         StepId.MIGRATE,

@@ -150,6 +150,10 @@ class OnboardApp(App[int]):
         def make() -> Screen[None]:
             if step_id is StepId.SETUP:
                 return SetupScreen(step, service.roadmap, service.setup)
+            if step_id is StepId.VERIFY:
+                from onboard_tui.ui.screens.verify import VerifyScreen
+
+                return VerifyScreen(step, service.roadmap, service.domains, service.store.folder)
             if step_id is StepId.MX:
                 from onboard_tui.ui.screens.mx import MxScreen
 

@@ -10,6 +10,8 @@ from textual.message import Message
 from onboard_tui.cloud.models import Geography
 from onboard_tui.directory import CsvPreview, GroupInfo, ImportPlan, MembershipPreview, QuotaReport
 from onboard_tui.directory.users import UserPage
+from onboard_tui.dns import UpdateResult, VerificationReport
+from onboard_tui.domains.service import CheckOutcome, RestartOutcome
 from onboard_tui.errors import OnboardError
 from onboard_tui.mx import DomainMx, MxOutcome, SmtpCheck
 from onboard_tui.roadmap import StepId
@@ -206,3 +208,48 @@ class UsersExported(Message):
 
     path: Path
     count: int
+
+# --- Step 2: verify domain ----------------------------------------------------------------
+
+
+@dataclass
+class DomainsChanged(Message):
+    """A Step 2 action finished: rows reload; `note` goes to the status line."""
+
+    note: str = ""
+    select: str = ""
+
+
+@dataclass
+class DomainChecked(Message):
+    """Begin Verification or a check of every authoritative server (and the cloud) ended."""
+
+    outcome: CheckOutcome
+    automatic: bool = False
+
+
+@dataclass
+class DomainRecordUpdated(Message):
+    """The verification CNAME was created or removed by RFC 2136 and read back."""
+
+    name: str
+    result: UpdateResult
+    report: VerificationReport
+    removed: bool
+
+
+@dataclass
+class VerificationRestarted(Message):
+    """Restart Verification gave a new key: the record must change old -> new."""
+
+    outcome: RestartOutcome
+
+
+@dataclass
+class DomainActionFailed(Message):
+    """A Step 2 action failed; `logon` when the cloud needs the password first."""
+
+    action: str
+    domain: str
+    error: OnboardError
+    logon: bool = False
