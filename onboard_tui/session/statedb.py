@@ -18,7 +18,7 @@ from typing import Any
 
 from onboard_tui.errors import OnboardError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS users (
@@ -76,7 +76,79 @@ CREATE TABLE IF NOT EXISTS directory_refresh (
 );
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+# v3 (migration issue): per-user jobs, the per-item ledger, skipped items with their
+# reason, per-folder checkpoints, the runner's live figures and its recent errors.
+_SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS mail_jobs (
+    user TEXT PRIMARY KEY COLLATE NOCASE,
+    group_name TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    passes INTEGER NOT NULL DEFAULT 0,
+    items_total INTEGER NOT NULL DEFAULT 0,
+    bytes_total INTEGER NOT NULL DEFAULT 0,
+    items_done INTEGER NOT NULL DEFAULT 0,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    items_skipped INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    started TEXT NOT NULL DEFAULT '',
+    finished TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mail_jobs_group ON mail_jobs(group_name COLLATE NOCASE, state);
+CREATE TABLE IF NOT EXISTS mail_ledger (
+    user TEXT NOT NULL COLLATE NOCASE,
+    source_id TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    target_ref TEXT NOT NULL DEFAULT '',
+    target_uid INTEGER,
+    copied_at TEXT NOT NULL,
+    PRIMARY KEY (user, source_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mail_ledger_folder ON mail_ledger(user, folder);
+CREATE TABLE IF NOT EXISTS mail_skipped (
+    user TEXT NOT NULL COLLATE NOCASE,
+    source_id TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    item_type TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL DEFAULT 0,
+    at TEXT NOT NULL,
+    PRIMARY KEY (user, source_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mail_skipped_reason ON mail_skipped(user, reason);
+CREATE TABLE IF NOT EXISTS mail_checkpoints (
+    user TEXT NOT NULL COLLATE NOCASE,
+    folder TEXT NOT NULL,
+    validity TEXT NOT NULL,
+    high_water INTEGER NOT NULL DEFAULT 0,
+    items INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    complete INTEGER NOT NULL DEFAULT 0,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (user, folder)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mail_runtime (
+    scope TEXT PRIMARY KEY,
+    concurrency INTEGER NOT NULL DEFAULT 0,
+    throttle_events INTEGER NOT NULL DEFAULT 0,
+    items_per_s REAL NOT NULL DEFAULT 0,
+    bytes_per_s REAL NOT NULL DEFAULT 0,
+    running INTEGER NOT NULL DEFAULT 0,
+    heartbeat TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mail_errors (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    group_name TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL
+);
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
 
 class StateDBError(OnboardError):
