@@ -235,6 +235,11 @@ class MigrationEngine:
         self.ledger.flush(timeout)
         self.ledger.stop()
 
+    @property
+    def started(self) -> bool:
+        """Whether any group was given to this engine yet."""
+        return bool(self._groups)
+
     def idle(self) -> bool:
         with self._lock:
             return not self._queue and not any(g.running for g in self._groups.values())

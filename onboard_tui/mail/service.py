@@ -1,0 +1,199 @@
+"""`MigrationService`: what the wizard's Staging/Dashboard/Complete tabs and `run` call.
+
+It turns the session (Transfer Groups and their settings, members in state.db, the
+`[migration]` section) into engine plans, runs one engine in this process when it holds
+the session lock, and otherwise reads progress from state.db as an observer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from onboard_tui.clock import Clock
+from onboard_tui.directory.settings import settings_for
+from onboard_tui.mail.config import MigrationConfig, make_imap_target, make_source
+from onboard_tui.mail.engine import GroupPlan, MigrationEngine
+from onboard_tui.mail.errors import MailError
+from onboard_tui.mail.ledger import JobRow, Ledger
+from onboard_tui.mail.progress import ProgressSnapshot, read_snapshot
+from onboard_tui.mail.source import MailSource
+from onboard_tui.mail.target import MailTarget
+from onboard_tui.session.store import SessionStore
+
+log = logging.getLogger(__name__)
+
+#: Builds the cloud target when `[migration.target] kind = "cloud"` (the caller knows the
+#: session's cloud access and logon; see onboard_tui.mail.cloud_target).
+TargetFactory = Callable[[], MailTarget]
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """One item not copied, for the Complete tab and its CSV export."""
+
+    user: str
+    folder: str
+    item_type: str
+    reason: str
+    detail: str
+    size: int
+
+
+class MigrationService:
+    """Step 3's engine for one session: start, pause, resume, retry, delta, progress."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        clock: Clock,
+        *,
+        source: MailSource | None = None,
+        target: MailTarget | None = None,
+        cloud_target: TargetFactory | None = None,
+        environ: Mapping[str, str] | None = None,
+        batch_items: int | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self._source = source
+        self._target = target
+        self._cloud_target = cloud_target
+        self.environ = environ
+        self.batch_items = batch_items
+        self.engine: MigrationEngine | None = None
+
+    @property
+    def observer(self) -> bool:
+        """True when another process runs the migration and this one only watches."""
+        return self.store.read_only
+
+    def config(self) -> MigrationConfig:
+        return MigrationConfig.from_document(self.store.doc)
+
+    def source(self) -> MailSource:
+        if self._source is None:
+            self._source = make_source(self.config().source, self.environ)
+        return self._source
+
+    def target(self) -> MailTarget:
+        if self._target is None:
+            table = self.config().target
+            kind = table.get("kind", "cloud")
+            if kind == "imap":
+                self._target = make_imap_target(table, self.environ)
+            elif kind == "cloud":
+                if self._cloud_target is None:
+                    raise MailError(
+                        "The cloud target needs the session's cloud logon.",
+                        hint="Open the session in the wizard, or run onboard-tui run.",
+                    )
+                self._target = self._cloud_target()
+            else:
+                raise MailError(f"[migration.target] kind must be cloud or imap, not '{kind}'.")
+        return self._target
+
+    def group_names(self) -> list[str]:
+        return [g.name for g in self.store.data.transfer_groups]
+
+    def plans(self, groups: Sequence[str] | None = None) -> list[GroupPlan]:
+        """The named groups (all when None) with their members and settings."""
+        config = self.config()
+        wanted = {g.casefold() for g in groups} if groups else None
+        plans = []
+        known = {g.name.casefold(): g.name for g in self.store.data.transfer_groups}
+        for name in groups or self.group_names():
+            if name.casefold() not in known:
+                raise MailError(f"There is no Transfer Group named '{name}'.")
+        for group in self.store.data.transfer_groups:
+            if wanted is not None and group.name.casefold() not in wanted:
+                continue
+            users = [
+                r[0]
+                for r in self.store.db.query(
+                    "SELECT email FROM users WHERE group_name = ? COLLATE NOCASE ORDER BY email",
+                    (group.name,),
+                )
+            ]
+            plans.append(
+                GroupPlan(
+                    group.name,
+                    users,
+                    settings_for(self.store.data, group.name),
+                    config.concurrency_of(group.name),
+                )
+            )
+        return plans
+
+    def _engine(self) -> MigrationEngine:
+        if self.observer:
+            raise MailError(
+                "Another onboard-tui runs this session's migration; this one only watches.",
+                hint="Stop the other one (or the onboard-tui run service) to control it here.",
+            )
+        if self.engine is None:
+            batch = self.batch_items or self.config().batch_items
+            kwargs = {"batch_items": batch} if batch else {}
+            self.engine = MigrationEngine(
+                self.store.db,
+                self.source(),
+                self.target(),
+                self.clock,
+                workers=self.config().concurrency,
+                **kwargs,  # type: ignore[arg-type]
+            )
+        return self.engine
+
+    # --- control (Staging tab, run) ----------------------------------------------------
+
+    def start(self, groups: Sequence[str] | None = None) -> None:
+        """Start (or continue) the groups now; users already done are left alone."""
+        self._engine().start(self.plans(groups))
+
+    def delta_pass(self, groups: Sequence[str] | None = None) -> None:
+        """Copy only what arrived since the last pass, for every user of the groups."""
+        self._engine().start(self.plans(groups), delta=True)
+
+    def pause(self, group: str | None = None) -> None:
+        if self.engine is not None:
+            self.engine.pause(group)
+
+    def resume(self, group: str | None = None) -> None:
+        engine = self._engine()
+        if not engine.started:  # a fresh process: paused jobs are in state.db
+            engine.start(self.plans([group] if group else None))
+        engine.resume(group)
+
+    def retry_failed(self, group: str | None = None) -> int:
+        engine = self._engine()
+        if not engine.started:
+            engine.start(self.plans([group] if group else None))
+        return engine.retry_failed(group)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.engine.wait(timeout) if self.engine is not None else True
+
+    def stop(self) -> None:
+        """Checkpoint and stop (the runner calls this on SIGTERM/SIGHUP)."""
+        if self.engine is not None:
+            self.engine.stop()
+
+    # --- reading (Dashboard, Complete) -------------------------------------------------
+
+    def snapshot(self) -> ProgressSnapshot:
+        """From the engine when it runs here, else from state.db (observer)."""
+        if self.engine is not None:
+            return self.engine.snapshot()
+        return read_snapshot(self.store.db, self.clock.now(), self.group_names() or None)
+
+    def jobs(self, group: str | None = None) -> list[JobRow]:
+        return Ledger(self.store.db, self.clock).jobs(group)
+
+    def skipped(self, user: str | None = None) -> list[SkippedRow]:
+        sql = "SELECT user, folder, item_type, reason, detail, size FROM mail_skipped"
+        params: tuple[str, ...] = ()
+        if user is not None:
+            sql += " WHERE user = ?"
+            params = (user,)
+        return [SkippedRow(*r) for r in self.store.db.query(sql + " ORDER BY user, folder", params)]
