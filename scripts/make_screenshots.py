@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.ui.scenes import SCENES, SIZES, Scene, demo_app  # noqa: E402
+from tests.ui.scenes_migrate import SCENES as MIGRATE_SCENES  # noqa: E402
 
 
 async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
@@ -28,7 +29,7 @@ async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
 async def main() -> int:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    for scene in SCENES:
+    for scene in (*SCENES, *MIGRATE_SCENES):
         for size in SIZES:
             print(await shoot(scene, size, out))
     return 0

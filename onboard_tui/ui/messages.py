@@ -182,9 +182,10 @@ class MembershipPreviewed(Message):
 
 @dataclass
 class MembershipApplied(Message):
-    """A previewed membership change was saved."""
+    """A previewed membership change was saved; `from_marks` when it came from the marks."""
 
     preview: MembershipPreview
+    from_marks: bool = False
 
 
 @dataclass

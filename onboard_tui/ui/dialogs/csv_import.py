@@ -80,7 +80,10 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
         self.query_one("#csv-review").display = False
         self.query_one("#csv-import", Button).display = False
         problems = self.query_one("#csv-problems", DataTable)
-        problems.add_columns("Line", "Field", "Value", "Reason")
+        problems.add_column("Line", width=4)
+        problems.add_column("Field", width=12)
+        problems.add_column("Reason", width=44)
+        problems.add_column("Value", width=36)
         self.query_one("#csv-path", Input).focus()
 
     # --- step 1: the file ----------------------------------------------------------------
@@ -230,11 +233,11 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
             title.update("Problems: none, every row can be imported.")
             table.display = False
             return
-        title.update(f"Problems: {len(plan.problems)} rows rejected (line, field, value, why)")
+        title.update(f"Problems: {len(plan.problems)} rows rejected (line, field, why, value)")
         table.display = True
         for p in sorted(plan.problems, key=lambda p: p.line):
             table.add_row(
-                literal(p.line), literal(p.field), literal(p.value or "(empty)"), literal(p.reason)
+                literal(p.line), literal(p.field), literal(p.reason), literal(p.value or "(empty)")
             )
 
     def _show_difference(self, plan: ImportPlan) -> None:

@@ -155,20 +155,20 @@ class MigrateScreen(StepScreen):
         message.stop()
         preview = message.preview
         if message.reviewed:
-            self.apply_membership(preview)
+            self.apply_membership(preview, from_marks=False)
             return
         action = "Add" if preview.description == "selected users" else "Remove"
 
         def decided(save: bool | None) -> None:
             if save:
-                self.apply_membership(preview)
+                self.apply_membership(preview, from_marks=True)
 
         self.app.push_screen(MembershipDialog(preview, action), decided)
 
     @work(thread=True, exclusive=True, group="membership-apply", exit_on_error=False)
-    def apply_membership(self, preview: MembershipPreview) -> None:
+    def apply_membership(self, preview: MembershipPreview, *, from_marks: bool) -> None:
         self.directory.apply_membership(preview)
-        self.post_message(MembershipApplied(preview))
+        self.post_message(MembershipApplied(preview, from_marks))
 
     def on_membership_applied(self, message: MembershipApplied) -> None:
         p = message.preview
@@ -177,7 +177,7 @@ class MigrateScreen(StepScreen):
             title="Transfer Group saved",
             markup=False,
         )
-        self.users.apply_membership(p)
+        self.users.apply_membership(p, clear_marks=message.from_marks)
         self.groups.reload()
         self.settings.reload()
 

@@ -119,16 +119,16 @@ class SettingsPanel(VerticalScroll):
     def on_mount(self) -> None:
         settings = self.query_one("#settings-table", DataTable)
         settings.add_column("Name", key="name", width=18)
-        settings.add_column("What it takes", key="what", width=60)
+        settings.add_column("What it takes", key="what", width=50)
         assign = self.query_one("#assign-table", DataTable)
         assign.add_column("Group", key="name", width=20)
         assign.add_column("Members", key="members", width=7)
         assign.add_column("Settings", key="setting", width=24)
         quota = self.query_one("#quota-table", DataTable)
-        quota.add_column("User", width=32)
-        quota.add_column("Group", width=14)
+        quota.add_column("User", width=30)
+        quota.add_column("Group", width=10)
         quota.add_column("Size", width=8)
-        quota.add_column("Settings", width=18)
+        quota.add_column("Settings", width=24)
         quota.add_column("What would bring them under", width=70)
         quota.display = False
         self._new_form()
@@ -188,6 +188,9 @@ class SettingsPanel(VerticalScroll):
             )
         else:
             text.append(f"✔ No user goes over the {gb} GB quota.", style="bold green")
+        if report.over:
+            advice = report.over[0].suggestion.partition("; ")[2] or report.over[0].suggestion
+            text.append("\nTo bring them under: " + clean(advice), style="yellow")
         if report.unknown:
             text.append(
                 f"\n{report.unknown} users have no known size (no size column, no source yet)."
@@ -204,7 +207,7 @@ class SettingsPanel(VerticalScroll):
                 literal(o.group or DASH),
                 Text(size_text(o.size), justify="right"),
                 literal(o.setting + ("" if o.exact else " (may)")),
-                literal(o.suggestion),
+                literal(o.suggestion.partition("; ")[2] or o.suggestion),
             )
 
     # --- the form ------------------------------------------------------------------------

@@ -63,9 +63,10 @@ def demo_csv() -> str:
     if not path.is_file():
         return ""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 class UsersTable(DataTable[Text]):
@@ -256,16 +257,23 @@ class UsersPanel(Vertical):
         with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
             self.query_one(UsersTable).update_cell(email, column, value)
 
-    def apply_membership(self, preview: MembershipPreview) -> None:
-        """Redraw the group cell of the rows that changed, by key; the marks are cleared."""
+    def apply_membership(self, preview: MembershipPreview, *, clear_marks: bool) -> None:
+        """Redraw the group cell of the rows that changed, by key."""
         with self.app.batch_update():
             for mover in preview.joining:
                 self._set_cell(mover.email, "group", literal(preview.group))
             for email in preview.leaving:
                 self._set_cell(email, "group", Text(DASH))
+        for mover in preview.joining:
+            if mover.email in self.marked:
+                self.marked[mover.email] = preview.group
+        for email in preview.leaving:
+            if email in self.marked:
+                self.marked[email] = None
         if self.sort == "group":
             self.reload()
-        self.action_clear_marks()
+        if clear_marks:
+            self.action_clear_marks()
 
     # --- bulk actions --------------------------------------------------------------------
 
