@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -31,8 +32,10 @@ from onboard_tui.cloud.errors import (
 from onboard_tui.cloud.failures import status_failure, transport_failure
 from onboard_tui.cloud.models import (
     CloudDomain,
+    CloudItem,
     CloudLogon,
     Geography,
+    MailboxUsage,
     Organisation,
     Registration,
     RegistrationResult,
@@ -61,8 +64,12 @@ class CloudClient:
         max_retries: int = 3,
         clock: Clock | None = None,
         transport: httpx.BaseTransport | None = None,
+        on_busy: Callable[[int, float | None], None] | None = None,
     ) -> None:
         self.base_url = _checked_base_url(base_url)
+        #: Told of every 429/503 (status, Retry-After), retried or not: the migration
+        #: engine lowers its concurrency on it.
+        self.on_busy = on_busy
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
         self.clock: Clock = clock or SystemClock()
@@ -187,6 +194,60 @@ class CloudClient:
         path = _domain_path(name) + "/verification/restart"
         return _domain(self._call("POST", path, json={}, logon=logon))
 
+    # --- mailboxes (Step 3) ------------------------------------------------------------
+
+    def put_item(
+        self,
+        logon: CloudLogon,
+        email: str,
+        source_id: str,
+        body: bytes,
+        *,
+        content_type: str = "message/rfc822",
+        folder: Sequence[str] = (),
+        flags: Sequence[str] = (),
+        received: datetime | None = None,
+    ) -> CloudItem:
+        """`PUT /v1/mailboxes/{email}/items/{source_id}`: store one item, idempotently.
+
+        The body is sent as it is; folder segments are percent-encoded and joined by "/".
+        """
+        headers = {"Content-Type": content_type}
+        if folder:
+            headers["Item-Folder"] = "/".join(quote(part, safe="") for part in folder)
+        if flags:
+            headers["Item-Flags"] = ",".join(flags)
+        if received is not None:
+            headers["Item-Received"] = (
+                received.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+            )
+        path = _item_path(email, source_id)
+        body_obj, status = self._call_status(
+            "PUT", path, content=body, extra_headers=headers, logon=logon
+        )
+        return _item(body_obj, created=status == 201)
+
+    def item(self, logon: CloudLogon, email: str, source_id: str) -> CloudItem:
+        """`GET /v1/mailboxes/{email}/items/{source_id}` (404 `item-not-found` if absent)."""
+        return _item(self._call("GET", _item_path(email, source_id), logon=logon))
+
+    def mailbox_usage(self, logon: CloudLogon, email: str) -> MailboxUsage:
+        """`GET /v1/mailboxes/{email}/usage`: stored bytes and items against the quota."""
+        path = "/v1/mailboxes/" + quote(email.strip().lower(), safe="") + "/usage"
+        body = self._call("GET", path, logon=logon)
+        kinds = body.object("by_kind")
+        return MailboxUsage(
+            email=body.text("email"),
+            quota_bytes=_whole(body, "quota_bytes"),
+            used_bytes=_whole(body, "used_bytes"),
+            items=_whole(body, "items"),
+            max_item_bytes=_whole(body, "max_item_bytes"),
+            by_kind={
+                k: (_whole(kinds.object(k), "items"), _whole(kinds.object(k), "bytes"))
+                for k in kinds.data
+            },
+        )
+
     # --- plumbing --------------------------------------------------------------------
 
     def _call(
@@ -199,15 +260,31 @@ class CloudClient:
         redact: Sequence[Secret] = (),
     ) -> JsonObject:
         """One request with its retries; the 2xx body as a JSON object, else a CloudError."""
+        return self._call_status(method, path, json=json, logon=logon, redact=redact)[0]
+
+    def _call_status(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        extra_headers: dict[str, str] | None = None,
+        logon: CloudLogon | None = None,
+        redact: Sequence[Secret] = (),
+    ) -> tuple[JsonObject, int]:
+        """As `_call`, with a raw body and headers allowed, and the 2xx status too."""
         url = self.base_url + path
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(extra_headers or {})
         if logon is not None:
             headers["Authorization"] = f"Bearer {logon.token.reveal()}"
             redact = [*redact, logon.token]
         budget = RetryBudget(self.max_retries)
         while True:
             try:
-                response = self._http.request(method, url, json=json, headers=headers)
+                response = self._http.request(
+                    method, url, json=json, content=content, headers=headers
+                )
             except httpx.TransportError as exc:
                 failure = transport_failure(exc, url, self.timeout)
                 if self._wait_after_connect_failure(exc, failure, budget, method, url):
@@ -218,7 +295,7 @@ class CloudClient:
                 self._wait_while_busy(response, budget, method, url)
                 continue
             if response.is_success:
-                return JsonObject.of(response, url)
+                return JsonObject.of(response, url), response.status_code
             problem = read_problem(response, redact)
             error = status_failure(response, url, problem)
             error.kind, error.extensions = problem.kind, problem.extensions
@@ -249,6 +326,8 @@ class CloudClient:
         """Sleep as long as Retry-After asks, or raise CloudBusy when that is too long."""
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
+        if self.on_busy is not None:
+            self.on_busy(status, retry_after)
         delay = budget.next_wait(retry_after)
         if delay is None:
             log.info("%s %s: busy (HTTP %s), giving up", method, url, status)
@@ -256,6 +335,37 @@ class CloudClient:
         log.info("%s %s: busy (HTTP %s); retrying in %.1f s", method, url, status, delay)
         response.close()
         self.clock.sleep(delay)
+
+
+def _item_path(email: str, source_id: str) -> str:
+    return (
+        "/v1/mailboxes/"
+        + quote(email.strip().lower(), safe="")
+        + "/items/"
+        + quote(source_id, safe="")
+    )
+
+
+def _whole(body: JsonObject, key: str) -> int:
+    value = body.data.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise CloudError(f'The cloud API answered without a whole number "{key}" ({body.url}).')
+    return value
+
+
+def _item(body: JsonObject, *, created: bool = False) -> CloudItem:
+    flags = body.data.get("flags")
+    return CloudItem(
+        source_id=body.text("source_id"),
+        kind=body.text("kind"),
+        folder=body.text("folder", optional=True),
+        flags=tuple(str(f) for f in flags) if isinstance(flags, list) else (),
+        received_at=body.optional_time("received_at"),
+        size=_whole(body, "size"),
+        sha256=body.text("sha256"),
+        stored_at=body.optional_time("stored_at"),
+        created=created,
+    )
 
 
 def _domain_path(name: str) -> str:

@@ -89,3 +89,30 @@ class CloudDomain:
     checked_at: datetime | None = None
     check_result: str = ""
     check_seen: str = ""
+
+
+@dataclass(frozen=True)
+class CloudItem:
+    """A mailbox item as the cloud stored it (docs/cloud-api.md 4.3)."""
+
+    source_id: str
+    kind: str
+    folder: str
+    flags: tuple[str, ...]
+    received_at: datetime | None
+    size: int
+    sha256: str
+    stored_at: datetime | None
+    created: bool = False
+
+
+@dataclass(frozen=True)
+class MailboxUsage:
+    """What a mailbox holds against its quota (docs/cloud-api.md 4.4)."""
+
+    email: str
+    quota_bytes: int
+    used_bytes: int
+    items: int
+    max_item_bytes: int
+    by_kind: dict[str, tuple[int, int]]

@@ -22,6 +22,7 @@ from onboard_tui.clock import Clock, SystemClock
 from onboard_tui.cloud.sandbox.api import ApiProblem, Response, SandboxContext
 from onboard_tui.cloud.sandbox.app import SandboxApp
 from onboard_tui.cloud.sandbox.faults import FaultInjector
+from onboard_tui.cloud.sandbox.handlers.mailboxes import MAX_ITEM_BODY
 from onboard_tui.cloud.sandbox.store import SandboxStore
 from onboard_tui.errors import OnboardError
 from onboard_tui.providers import Profile
@@ -108,8 +109,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiProblem(400, "Content-Length is not a number.", kind="bad-request") from None
         if length < 0:
             raise ApiProblem(400, "Content-Length is negative.", kind="bad-request")
-        if length > MAX_BODY:
-            raise ApiProblem(413, f"The body is larger than {MAX_BODY} bytes.", kind="too-large")
+        limit = MAX_ITEM_BODY if self.path.startswith("/v1/mailboxes/") else MAX_BODY
+        if length > limit:
+            raise ApiProblem(
+                413,
+                f"The body is larger than {limit} bytes.",
+                kind="too-large",
+                extensions={"max_bytes": limit},
+            )
         return self.rfile.read(length) if length else b""
 
     def _send(self, response: Response) -> None:

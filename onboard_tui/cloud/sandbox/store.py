@@ -18,7 +18,7 @@ from pathlib import Path
 
 from onboard_tui.errors import OnboardError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS organisations (
@@ -52,6 +52,20 @@ CREATE TABLE IF NOT EXISTS domains (
     PRIMARY KEY (org_id, name)
 );
 CREATE INDEX IF NOT EXISTS domains_name ON domains(name);
+CREATE TABLE IF NOT EXISTS mailbox_items (
+    org_id        TEXT NOT NULL REFERENCES organisations(org_id) ON DELETE CASCADE,
+    email         TEXT NOT NULL COLLATE NOCASE,
+    source_id     TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    folder        TEXT NOT NULL,
+    flags         TEXT NOT NULL,
+    received_at   TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    sha256        TEXT NOT NULL,
+    stored_at     TEXT NOT NULL,
+    body          BLOB NOT NULL,
+    PRIMARY KEY (org_id, email, source_id)
+);
 """
 
 
@@ -114,6 +128,20 @@ def _domain(row: tuple[str, ...]) -> DomainRow:
     return DomainRow(
         org, name, parent, key, status, _time(begun), _time(verified), _time(check_at), result, seen
     )
+
+
+@dataclass(frozen=True)
+class MailboxItemRow:
+    """One stored mailbox item, without its body; times are RFC 3339 text."""
+
+    source_id: str
+    kind: str
+    folder: str
+    flags: str
+    received_at: str
+    size: int
+    sha256: str
+    stored_at: str
 
 
 class AdminExists(Exception):
@@ -277,3 +305,44 @@ class SandboxStore:
                     row.check_seen,
                 ),
             )
+
+    # --- mailbox items (docs/cloud-api.md 4.3, 4.4) ----------------------------------------
+
+    def item(self, org_id: str, email: str, source_id: str) -> MailboxItemRow | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT source_id, kind, folder, flags, received_at, size, sha256, stored_at "
+                "FROM mailbox_items WHERE org_id = ? AND email = ? AND source_id = ?",
+                (org_id, email, source_id),
+            ).fetchone()
+        return MailboxItemRow(*row) if row else None
+
+    def put_item(self, org_id: str, email: str, row: MailboxItemRow, body: bytes) -> None:
+        """Insert or replace one item (the handler decides what changed)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO mailbox_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    org_id,
+                    email,
+                    row.source_id,
+                    row.kind,
+                    row.folder,
+                    row.flags,
+                    row.received_at,
+                    row.size,
+                    row.sha256,
+                    row.stored_at,
+                    body,
+                ),
+            )
+
+    def usage(self, org_id: str, email: str) -> dict[str, tuple[int, int]]:
+        """Items and bytes per kind stored in a mailbox."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT kind, count(*), coalesce(sum(size), 0) FROM mailbox_items "
+                "WHERE org_id = ? AND email = ? GROUP BY kind",
+                (org_id, email),
+            ).fetchall()
+        return {str(k): (int(n), int(b)) for k, n, b in rows}

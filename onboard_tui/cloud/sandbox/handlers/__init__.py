@@ -3,6 +3,7 @@
 from onboard_tui.cloud.sandbox.handlers import (
     domains,
     geographies,
+    mailboxes,
     organisations,
     service,
     sessions,
@@ -20,9 +21,12 @@ ROUTES = (
     Route("GET", "/v1/domains/{domain}", domains.show_domain),
     Route("POST", "/v1/domains/{domain}/verification", domains.begin),
     Route("POST", "/v1/domains/{domain}/verification/restart", domains.restart),
+    Route("PUT", "/v1/mailboxes/{email}/items/{source_id}", mailboxes.put_item),
+    Route("GET", "/v1/mailboxes/{email}/items/{source_id}", mailboxes.show_item),
+    Route("GET", "/v1/mailboxes/{email}/usage", mailboxes.usage),
 )
 
 #: In the contract, not in the sandbox yet: answered with 501 rather than 404.
-PLANNED = ("/v1/users", "/v1/mailboxes")
+PLANNED = ("/v1/users",)
 
 __all__ = ["PLANNED", "ROUTES"]

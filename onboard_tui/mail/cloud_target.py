@@ -1,0 +1,144 @@
+"""The cloud API as the target: `PUT /v1/mailboxes/{user}/items/{source_id}`.
+
+The PUT is idempotent, keyed by the source id, so no lookup is needed after a crash:
+what the ledger missed is simply sent again and the service answers 200. The body is
+passed through as the source gave it; folder, flags and received date travel in the
+`Item-*` headers (docs/cloud-api.md 4.3). The client does not retry busy answers here:
+a 429/503 reaches the engine as `Throttled` with the Retry-After, so the engine lowers
+its concurrency and waits at least that long before sending the batch again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from onboard_tui.clock import Clock
+from onboard_tui.cloud.client import CloudClient
+from onboard_tui.cloud.errors import CloudBusy, CloudError, CloudUnreachable
+from onboard_tui.cloud.models import CloudLogon
+from onboard_tui.mail.errors import MailError, Throttled
+from onboard_tui.mail.items import MAIL, FolderPath, MailItem, is_inbox
+from onboard_tui.session.secrets import SecretRef
+from onboard_tui.session.store import SessionStore
+
+#: IMAP flags as the contract names them; others (\\Deleted, keywords) are not carried.
+_FLAGS = {
+    "\\seen": "seen",
+    "\\answered": "answered",
+    "\\flagged": "flagged",
+    "\\draft": "draft",
+    "$forwarded": "forwarded",
+}
+MAX_ITEM_BYTES = 64 * 1024 * 1024
+
+ClientFactory = Callable[[], CloudClient]
+
+
+def cloud_flags(flags: Sequence[str]) -> list[str]:
+    return [_FLAGS[f.lower()] for f in flags if f.lower() in _FLAGS]
+
+
+def cloud_folder(folder: FolderPath) -> tuple[str, ...]:
+    """IMAP's INBOX is the cloud's Inbox."""
+    return ("Inbox",) if is_inbox(folder) else folder
+
+
+class CloudTarget:
+    """Every user's mailbox in the cloud API, through one logon."""
+
+    kind = "cloud"
+    item_types = frozenset({MAIL})
+    max_item_bytes: int | None = MAX_ITEM_BYTES
+
+    def __init__(
+        self,
+        client_factory: ClientFactory,
+        logon: CloudLogon,
+        *,
+        user_map: Mapping[str, str] | None = None,
+    ) -> None:
+        self.client_factory = client_factory
+        self.logon = logon
+        self.user_map = dict(user_map or {})
+
+    def describe(self) -> str:
+        return "the cloud API"
+
+    def open(self, user: str) -> CloudMailbox:
+        return CloudMailbox(self.client_factory(), self.logon, self.user_map.get(user, user))
+
+
+class CloudMailbox:
+    """One user's cloud mailbox; one HTTP client (kept-alive connection) per job."""
+
+    def __init__(self, client: CloudClient, logon: CloudLogon, email: str) -> None:
+        self.client = client
+        self.logon = logon
+        self.email = email
+
+    def begin_folder(self, folder: FolderPath, special_use: str, ledger_high: int | None) -> None:
+        """Folders are created by the first PUT that names them."""
+
+    def store(self, folder: FolderPath, items: Sequence[MailItem]) -> list[str]:
+        refs = []
+        path = cloud_folder(folder)
+        for item in items:
+            try:
+                stored = self.client.put_item(
+                    self.logon,
+                    self.email,
+                    item.ref.source_id,
+                    item.body,
+                    folder=path,
+                    flags=cloud_flags(item.ref.flags),
+                    received=item.ref.received,
+                )
+            except CloudBusy as exc:
+                raise Throttled(
+                    f"the cloud API is busy: {exc.message}",
+                    retry_after=exc.retry_after,
+                    kind="http",
+                ) from None
+            except CloudUnreachable as exc:
+                raise Throttled(
+                    f"the cloud API is unreachable: {exc.message}", kind="http"
+                ) from None
+            except CloudError as exc:
+                raise MailError(
+                    f"the cloud API refused {item.ref.source_id}: {exc.message}"
+                ) from None
+            refs.append(f"sha256:{stored.sha256}")
+        return refs
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def cloud_target_from_session(
+    store: SessionStore,
+    clock: Clock,
+    *,
+    embedded_url: str = "",
+    environ: Mapping[str, str] | None = None,
+) -> CloudTarget:
+    """Log on as the organisation's administrator ([cloud] admin_password, a secret
+    reference) at `[cloud] api_url`, else `embedded_url` (the sandbox this process runs)."""
+    data = store.data
+    if data.organisation is None:
+        raise MailError("The organisation is not registered yet (Step 1).")
+    url = data.cloud.api_url or embedded_url
+    if not url:
+        raise MailError(
+            "No cloud API address: set [cloud] api_url, or run the embedded sandbox.",
+        )
+    verify: bool | str = data.cloud.ca_file or data.cloud.verify_tls
+    password = SecretRef.parse(data.cloud.admin_password, field="[cloud] admin_password").resolve(
+        dict(environ) if environ is not None else None
+    )
+
+    def factory() -> CloudClient:
+        return CloudClient(url, verify=verify, clock=clock, max_retries=0, timeout=60.0)
+
+    with factory() as client:
+        logon = client.logon(data.organisation.admin_email, password)
+    return CloudTarget(factory, logon)
