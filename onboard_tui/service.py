@@ -63,7 +63,8 @@ class OnboardingService:
         self.directory = DirectoryService(store, clock, quota_bytes=profile.quota_bytes)
         checker = demo_dns.checker() if demo_dns else DnsChecker()
         self.domains = DomainService(store, self.cloud, clock, checker=checker)
-        self.mx = MxService(store, profile, clock)
+        demo_smtp = demo_dns.port + 1 if demo_dns else None  # beside it, else a free port
+        self.mx = MxService(store, profile, clock, checker=checker, demo_smtp_port=demo_smtp)
 
     @property
     def read_only(self) -> bool:
@@ -127,6 +128,7 @@ class OnboardingService:
         return cls(store, profile, clock, sandbox, demo_dns)
 
     def close(self) -> None:
+        self.mx.close()
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None

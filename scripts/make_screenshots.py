@@ -12,11 +12,14 @@ sys.path.insert(0, str(ROOT))
 
 from tests.ui.scenes import SCENES, SIZES, Scene, demo_app  # noqa: E402
 from tests.ui.scenes_migrate import SCENES as MIGRATE_SCENES  # noqa: E402
+from tests.ui.scenes_mx import SCENES as MX_SCENES  # noqa: E402
+from tests.ui.scenes_mx import mx_app  # noqa: E402
 
 
 async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        app = demo_app(Path(tmp) / "demo", show_tour=scene.show_tour)
+        make = mx_app if scene in MX_SCENES else demo_app
+        app = make(Path(tmp) / "demo", show_tour=scene.show_tour)
         async with app.run_test(size=size) as pilot:
             await scene.drive(pilot)
             await pilot.pause()
@@ -29,7 +32,7 @@ async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
 async def main() -> int:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    for scene in (*SCENES, *MIGRATE_SCENES):
+    for scene in (*SCENES, *MIGRATE_SCENES, *MX_SCENES):
         for size in SIZES:
             print(await shoot(scene, size, out))
     return 0

@@ -4,10 +4,10 @@ zone and are read back from it."""
 
 from __future__ import annotations
 
-import functools
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dns.query
 import dns.resolver
@@ -44,17 +44,18 @@ def wired(knot: KnotServer, monkeypatch: pytest.MonkeyPatch) -> KnotServer:
     resolver.port = knot.port
     resolver.cache = None
     checker = DnsChecker(resolver=resolver, port=knot.port, timeout=2.0)
-    monkeypatch.setattr(
-        service_module,
-        "MxService",
-        functools.partial(
-            MxService,
+
+    def make(*args: Any, **kwargs: Any) -> MxService:
+        kwargs.update(
             checker=checker,
             probe_timeout=1.0,
             settle=3.0,
             environ={"ONBOARD_TSIG": knot.tsig_secret},
-        ),
-    )
+            demo_smtp_port=None,
+        )
+        return MxService(*args, **kwargs)
+
+    monkeypatch.setattr(service_module, "MxService", make)
     return knot
 
 
@@ -172,3 +173,34 @@ async def test_typed_name_apply_then_undo(tmp_path: Path, wired: KnotServer) -> 
         assert not app.screen.query_one("#mx-banner").display
     log = (folder / "onboard-tui.log").read_text() if (folder / "onboard-tui.log").exists() else ""
     assert wired.tsig_secret not in log
+
+
+async def test_demo_walk_probe_apply_undo(tmp_path: Path) -> None:
+    """The demo's own DNS server and SMTP listener: the probe says what it reached."""
+    from tests.ui.scenes_mx import DOMAIN, at_step5, mx_app
+    from tests.ui.scenes_mx import settle as settle_demo
+
+    app = mx_app(tmp_path / "demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_step5(pilot, verified=True)
+        assert "not switched" in text(app, "mx-status")
+        await pilot.press("p")
+        await settle_demo(pilot)
+        probe = text(app, "mx-probe")
+        assert "answers SMTP but does not offer STARTTLS" in probe
+        assert "demo's own SMTP listener" in probe
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*DOMAIN, "enter")
+        await settle_demo(pilot)
+        assert "every name server shows it" in text(app, "mx-result")
+        assert app.service is not None
+        zone = (tmp_path / "demo" / "demo-dns" / "renovations.com.zone").read_text()
+        assert "smtp.na.sandbox.onboard.test." in zone
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press(*DOMAIN, "enter")
+        await settle_demo(pilot)
+        assert "Undo applied" in text(app, "mx-result")
+        zone = (tmp_path / "demo" / "demo-dns" / "renovations.com.zone").read_text()
+        assert "smtp.na.sandbox.onboard.test." not in zone

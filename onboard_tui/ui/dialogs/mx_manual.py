@@ -42,6 +42,7 @@ class ManualMxDialog(ModalScreen[str | None]):
             )
             with VerticalScroll(id="manual-scroll"):
                 yield Static(literal_block(self.records), id="manual-records", markup=False)
+            yield Static("Save to (a name alone goes in the session folder):", markup=False)
             with Horizontal(id="manual-save"):
                 yield Input(str(self.default_path), id="save-path", compact=True)
                 yield Button("Save", id="save", compact=True)

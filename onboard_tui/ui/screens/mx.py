@@ -18,6 +18,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Select, Static
+from textual.widgets.data_table import ColumnKey
 
 from onboard_tui.dns import UpdateError
 from onboard_tui.errors import OnboardError
@@ -80,7 +81,7 @@ class MxScreen(StepScreen):
         super().__init__(step, roadmap)
         self.mx = mx
         self.folder = folder
-        self.demo_note = demo_note
+        self.demo_note = demo_note or mx.probe_note
         self.read_only = read_only
         self.domain = ""
         self.view: DomainMx | None = None
@@ -245,8 +246,8 @@ class MxScreen(StepScreen):
         result = outcome.result
         what = "Undo applied" if outcome.undo else "MX switch applied"
         text = Text(f"{what} ({result.zone} via {literal(result.address)}:{result.port}, ")
-        text.append("signed" if result.signed else "unsigned")
-        text.append(f", {result.elapsed:.2f} s). Read back: ")
+        text.append("signed)." if result.signed else "unsigned).")
+        text.append(" Read back: ")
         if outcome.confirmed:
             text.append("every name server shows it.", style="bold green")
         else:
@@ -305,9 +306,16 @@ class MxScreen(StepScreen):
                 cells = server_row(report, index)
                 if key in table.rows:
                     for (column, _), cell in zip(COLUMNS, cells, strict=True):
-                        table.update_cell(key, column, cell, update_width=True)
+                        table.update_cell(key, column, cell)
                 else:
                     table.add_row(*cells, key=key)
+            # Widths follow what is shown now (DataTable alone only ever widens a column).
+            rows = [server_row(report, i) for i in range(len(report.servers))]
+            for index, (column, label) in enumerate(COLUMNS):
+                width = max([len(label), *(row[index].cell_len for row in rows)])
+                spec = table.columns[ColumnKey(column)]
+                spec.auto_width, spec.width = False, width
+            table.refresh(layout=True)
 
     def _enable(self, view: DomainMx) -> None:
         plan = view.plan
@@ -415,7 +423,7 @@ class MxScreen(StepScreen):
             self.notify("The MX set is already the new one: nothing to change.", markup=False)
             return
         records = self.mx.records_text(view.domain, view.plan)
-        default = self.folder / f"mx-{view.domain.rstrip('.')}.txt"
+        default = Path(f"mx-{view.domain.rstrip('.')}.txt")
         self.app.push_screen(
             ManualMxDialog(view.domain, records, default), lambda r: self._manual_done(view, r)
         )
@@ -424,7 +432,8 @@ class MxScreen(StepScreen):
         if result is None or view.plan is None:
             return
         if result.startswith("save:"):
-            self.save(view.domain, Path(result.removeprefix("save:")).expanduser())
+            path = Path(result.removeprefix("save:")).expanduser()
+            self.save(view.domain, path if path.is_absolute() else self.folder / path)
             return
         if result == "watch":
             if not self.read_only:

@@ -147,16 +147,17 @@ def gate_line(check: GateCheck) -> Text:
 
 def gate_text(view: DomainMx) -> Text:
     gate = view.gate
+    head = Text()
     if gate.ready:
-        head = Text("Readiness: every condition is met.", style="bold green")
+        head.append("Readiness: every condition is met.", style="bold green")
     elif gate.can_continue:
-        head = Text(
+        head.append(
             f"Readiness: {len(gate.open_items)} condition(s) not known to be met; "
             "Apply asks you to type the domain name to continue past them.",
             style="bold yellow",
         )
     else:
-        head = Text("Readiness: the switch is blocked.", style="bold red")
+        head.append("Readiness: the switch is blocked.", style="bold red")
     for check in gate.checks:
         head.append("\n")
         head.append_text(gate_line(check))
