@@ -13,6 +13,7 @@ from pathlib import Path
 from onboard_tui.clock import Clock, SystemClock
 from onboard_tui.cloud.access import CloudAccess
 from onboard_tui.cloud.sandbox import SandboxServer
+from onboard_tui.comms import CommsService
 from onboard_tui.directory.service import DirectoryService
 from onboard_tui.dns import DnsChecker
 from onboard_tui.dns.demo_server import DemoDnsServer
@@ -65,6 +66,7 @@ class OnboardingService:
         self.domains = DomainService(store, self.cloud, clock, checker=checker)
         demo_smtp = demo_dns.port + 1 if demo_dns else None  # beside it, else a free port
         self.mx = MxService(store, profile, clock, checker=checker, demo_smtp_port=demo_smtp)
+        self.comms = CommsService(store, profile, clock)
 
     @property
     def read_only(self) -> bool:

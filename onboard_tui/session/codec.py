@@ -22,6 +22,7 @@ from onboard_tui.session.locate import line_of
 from onboard_tui.session.model import (
     ITEM_TYPES,
     SCHEMA_VERSION,
+    SMTP_SECURITY,
     CloudSettings,
     DirectorySettings,
     DnsUpdateConfig,
@@ -29,6 +30,7 @@ from onboard_tui.session.model import (
     LdapSource,
     Organisation,
     SessionData,
+    SmtpSettings,
     StepRecord,
     TransferGroup,
     TransferSettings,
@@ -228,6 +230,7 @@ def read_session(doc: TOMLDocument, text: str, path: Path, backup: Path | None) 
     data.transfer_settings = _read_settings(r)
     data.directory = _read_directory(r)
     data.domains = _read_domains(r)
+    data.smtp = _read_smtp(r)
     return data
 
 
@@ -472,6 +475,7 @@ def write_session(data: SessionData, doc: TOMLDocument) -> None:
     _write_settings(data.transfer_settings, doc)
     _write_directory(data.directory, doc)
     _write_domains(data.domains, doc)
+    _write_smtp(data.smtp, doc)
 
 
 def _settings_values(item: TransferSettings) -> dict[str, Any]:
@@ -595,3 +599,38 @@ def _write_groups(groups: list[TransferGroup], doc: TOMLDocument) -> None:
             t["description"] = group.description
         aot.append(t)
     doc["transfer_groups"] = aot
+
+
+def _read_smtp(r: _Reader) -> SmtpSettings | None:
+    v = r.table("smtp", required=False)
+    if not v:
+        return None
+    t, base = "smtp", SmtpSettings()
+    return SmtpSettings(
+        host=r.get(v, t, "host", str, ""),
+        port=r.get(v, t, "port", int, base.port, check=_port_number),
+        security=r.get(v, t, "security", str, base.security, check=_among(SMTP_SECURITY)),
+        username=r.get(v, t, "username", str, ""),
+        password=r.get(v, t, "password", str, "", check=_optional_secret),
+        from_address=r.get(v, t, "from_address", str, ""),
+        from_name=r.get(v, t, "from_name", str, ""),
+        reply_to=r.get(v, t, "reply_to", str, ""),
+        verify_tls=r.get(v, t, "verify_tls", bool, True),
+        ca_file=r.get(v, t, "ca_file", str, ""),
+        rate_per_minute=r.get(v, t, "rate_per_minute", int, base.rate_per_minute, check=_positive),
+        timeout=r.get(v, t, "timeout", int, base.timeout, check=_positive),
+    )
+
+
+def _write_smtp(smtp: SmtpSettings | None, doc: TOMLDocument) -> None:
+    if smtp is None:
+        if "smtp" in doc:
+            del doc["smtp"]
+        return
+    t, base = _table(doc, "smtp"), SmtpSettings()
+    for key in SmtpSettings.__dataclass_fields__:
+        value = getattr(smtp, key)
+        if value == "" and key in t:
+            del t[key]
+        elif key in t or value != getattr(base, key) or key in ("host", "port", "security"):
+            _set(t, key, value)

@@ -159,6 +159,32 @@ class DomainRecord:
         return self.verified_at is not None
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+@dataclass
+class SmtpSettings:
+    """How user communications are sent (`[smtp]`); `password` is a secret reference.
+
+    `security` is "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (only
+    for a relay on this machine); certificates are verified unless `verify_tls` is false.
+    An empty `username` sends without authentication. `rate_per_minute` caps sending.
+    """
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password: str = ""  # a secret reference (env:, file:, prompt), never the password
+    from_address: str = ""
+    from_name: str = ""
+    reply_to: str = ""
+    verify_tls: bool = True
+    ca_file: str = ""
+    rate_per_minute: int = 30
+    timeout: int = 30
+
+
 @dataclass
 class SessionData:
     """Everything session.toml carries."""
@@ -178,6 +204,7 @@ class SessionData:
     transfer_settings: list[TransferSettings] = field(default_factory=list)
     directory: DirectorySettings = field(default_factory=DirectorySettings)
     domains: list[DomainRecord] = field(default_factory=list)
+    smtp: SmtpSettings | None = None
 
     def domain(self, name: str) -> DomainRecord | None:
         """The domain record named `name` (case does not matter)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from onboard_tui.errors import OnboardError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS users (
@@ -148,7 +148,23 @@ CREATE TABLE IF NOT EXISTS mail_errors (
 );
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
+# v4 (communications): one row per template and user, the outcome of the last attempt.
+_SCHEMA_V4 = """
+CREATE TABLE IF NOT EXISTS comms_sent (
+    template TEXT NOT NULL,
+    user TEXT NOT NULL COLLATE NOCASE,
+    status TEXT NOT NULL,
+    sent_at TEXT NOT NULL DEFAULT '',
+    message_id TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (template, user)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS comms_sent_status ON comms_sent(template, status);
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _SCHEMA_V4}
 
 
 class StateDBError(OnboardError):
