@@ -137,7 +137,7 @@ def test_status_json(store: SessionStore) -> None:
     }
     assert [(s["id"], s["number"], s["state"]) for s in report["steps"]] == [
         ("setup", 1, "done"),
-        ("verify", 2, "not_started"),
+        ("verify", 2, "in_progress"),  # where the wizard will open
         ("migrate", 3, "not_started"),
         ("subscribe", 4, "not_started"),
         ("mx", 5, "not_started"),
