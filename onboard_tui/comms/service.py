@@ -354,7 +354,10 @@ class CommsService:
         """The sentence the administrator confirms: how many messages go where."""
         smtp = self.store.data.smtp
         if export_to is not None:
-            lines = [f"Write {plan.count} .eml file(s) of '{plan.template}' to {export_to}."]
+            lines = [
+                f"Write {plan.count} .eml file(s) of '{plan.template}' for "
+                f"{plan.audience.describe()} to {export_to}/ in the session folder."
+            ]
             lines.append("Nothing is sent and nothing is marked as sent.")
         else:
             where = describe(smtp) if smtp and smtp.host else "(no SMTP server set)"

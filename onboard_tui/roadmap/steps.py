@@ -105,7 +105,7 @@ STEPS: tuple[Step, ...] = (
         "Mail to your users",
         "Tell users when their mail moves, that new mail stops arriving in the old system, "
         "and that they must log in to activate their account.",
-        False,
+        True,
     ),
 )
 

@@ -174,6 +174,12 @@ class OnboardApp(App[int]):
                     folder=service.store.folder,
                     demo=service.sandbox is not None,
                 )
+            if step_id is StepId.COMMUNICATE:
+                from onboard_tui.ui.screens.communicate import CommunicateScreen
+
+                return CommunicateScreen(
+                    step, service.roadmap, service.comms, demo=service.sandbox is not None
+                )
             return PlaceholderScreen(step, service.roadmap)
 
         return make

@@ -8,6 +8,15 @@ from pathlib import Path
 from textual.message import Message
 
 from onboard_tui.cloud.models import Geography
+from onboard_tui.comms import (
+    ExportReport,
+    Preview,
+    SendPlan,
+    SendProgress,
+    SendReport,
+    StatusRow,
+    TemplateInfo,
+)
 from onboard_tui.directory import CsvPreview, GroupInfo, ImportPlan, MembershipPreview, QuotaReport
 from onboard_tui.directory.users import UserPage
 from onboard_tui.dns import UpdateResult, VerificationReport
@@ -210,6 +219,7 @@ class UsersExported(Message):
     path: Path
     count: int
 
+
 # --- Step 2: verify domain ----------------------------------------------------------------
 
 
@@ -254,3 +264,69 @@ class DomainActionFailed(Message):
     domain: str
     error: OnboardError
     logon: bool = False
+
+
+# --- Communicate ------------------------------------------------------------------------
+
+
+@dataclass
+class CommsLoaded(Message):
+    """The templates (written on first use) and the selected one's per-user status."""
+
+    templates: list[TemplateInfo]
+    selected: str
+    rows: list[StatusRow]
+    counts: dict[str, int]
+
+
+@dataclass
+class CommsPreviewReady(Message):
+    """A template rendered for one user (or the problem that stops it)."""
+
+    preview: Preview
+
+
+@dataclass
+class CommsPlanReady(Message):
+    """Recipients worked out: ask for confirmation; `export` for the .eml dry run."""
+
+    plan: SendPlan
+    text: str
+    export: bool
+
+
+@dataclass
+class CommsProgress(Message):
+    """A message went (or failed) during a send."""
+
+    progress: SendProgress
+
+
+@dataclass
+class CommsSent(Message):
+    """A send run ended (done, stopped, or the server failed it)."""
+
+    report: SendReport
+
+
+@dataclass
+class CommsExported(Message):
+    """The dry run wrote its .eml files."""
+
+    report: ExportReport
+
+
+@dataclass
+class CommsFailed(Message):
+    """A Communicate action failed with a sentence to show; `password` when one is needed."""
+
+    action: str
+    error: OnboardError
+    password: bool = False
+
+
+@dataclass
+class CommsNote(Message):
+    """A sentence for the status line (the SMTP test's result)."""
+
+    text: str
