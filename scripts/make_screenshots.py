@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.ui.scenes import SCENES, SIZES, Scene, demo_app  # noqa: E402
+from tests.ui.scenes_communicate import SCENES as COMMS_SCENES  # noqa: E402
 from tests.ui.scenes_migrate import SCENES as MIGRATE_SCENES  # noqa: E402
 from tests.ui.scenes_mx import SCENES as MX_SCENES  # noqa: E402
 from tests.ui.scenes_mx import mx_app  # noqa: E402
@@ -32,7 +33,7 @@ async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
 async def main() -> int:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    for scene in (*SCENES, *MIGRATE_SCENES, *MX_SCENES):
+    for scene in (*SCENES, *MIGRATE_SCENES, *MX_SCENES, *COMMS_SCENES):
         for size in SIZES:
             print(await shoot(scene, size, out))
     return 0
