@@ -18,7 +18,7 @@ from onboard_tui.cloud.errors import CloudBusy, CloudError, CloudUnreachable
 from onboard_tui.cloud.models import CloudLogon
 from onboard_tui.mail.errors import MailError, Throttled
 from onboard_tui.mail.items import MAIL, FolderPath, MailItem, is_inbox
-from onboard_tui.session.secrets import SecretRef
+from onboard_tui.session.secrets import Secret, SecretRef
 from onboard_tui.session.store import SessionStore
 
 #: IMAP flags as the contract names them; others (\\Deleted, keywords) are not carried.
@@ -120,9 +120,11 @@ def cloud_target_from_session(
     *,
     embedded_url: str = "",
     environ: Mapping[str, str] | None = None,
+    password: Secret | None = None,
 ) -> CloudTarget:
-    """Log on as the organisation's administrator ([cloud] admin_password, a secret
-    reference) at `[cloud] api_url`, else `embedded_url` (the sandbox this process runs)."""
+    """Log on as the organisation's administrator at `[cloud] api_url`, else `embedded_url`
+    (the sandbox, or the geography's URL); the password is `password` when the caller
+    asked for it, else read through `[cloud] admin_password` (a secret reference)."""
     data = store.data
     if data.organisation is None:
         raise MailError("The organisation is not registered yet (Step 1).")
@@ -132,9 +134,9 @@ def cloud_target_from_session(
             "No cloud API address: set [cloud] api_url, or run the embedded sandbox.",
         )
     verify: bool | str = data.cloud.ca_file or data.cloud.verify_tls
-    password = SecretRef.parse(data.cloud.admin_password, field="[cloud] admin_password").resolve(
-        dict(environ) if environ is not None else None
-    )
+    if password is None:
+        ref = SecretRef.parse(data.cloud.admin_password, field="[cloud] admin_password")
+        password = ref.resolve(dict(environ) if environ is not None else None)
 
     def factory() -> CloudClient:
         return CloudClient(url, verify=verify, clock=clock, max_retries=0, timeout=60.0)
