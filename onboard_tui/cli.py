@@ -70,8 +70,14 @@ def open_cmd(session: Path) -> None:
 )
 def demo(folder: Path) -> None:
     """Open the wizard on the built-in sandbox (creates or resumes the demo session)."""
+    from onboard_tui.mail.demo import ensure_demo_mail
     from onboard_tui.service import NewSession
 
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        click.echo(f"Preparing the demo's mailboxes in {folder} (the first time only) …")
+        stats = ensure_demo_mail(folder)
+        if stats is not None:
+            click.echo(f"{stats.messages} messages for {stats.users} users, {stats.seconds:.1f} s.")
     _run_tui(folder, new=NewSession(name="demo", provider="sandbox"))
 
 
@@ -91,6 +97,61 @@ def status(session: Path, as_json: bool) -> None:
     except OSError as exc:
         _fail(OnboardError(f"{exc.filename or session}: {exc.strerror or exc}."))
     click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+
+
+@main.command("run")
+@click.argument("session", type=click.Path(path_type=Path))
+@click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    metavar="NAME",
+    help="A Transfer Group to run (repeatable; default: every group).",
+)
+@click.option(
+    "--once/--watch",
+    default=True,
+    show_default=True,
+    help="--once: return when every user is done or failed. --watch: keep running "
+    "(as a service): start scheduled groups at their time, a delta pass every 5 minutes.",
+)
+def run_cmd(session: Path, groups: tuple[str, ...], once: bool) -> None:
+    """Migrate SESSION's Transfer Groups without the wizard (headless).
+
+    Logs go to onboard-tui.log in the session folder. SIGTERM or SIGHUP (or Ctrl+C)
+    finishes the current batches, saves the ledger and exits 0; the next run resumes
+    without duplicates. A wizard opened meanwhile watches the progress as an observer.
+    For a sandbox session the embedded sandbox is started here. The cloud admin password
+    comes from [cloud] admin_password (env:NAME or file:PATH); when it is `prompt` it is
+    asked for on the terminal, and without a terminal the run stops with exit code 2.
+
+    \b
+    Exit codes:
+      0  every user done (or stopped cleanly by a signal, or --watch ended)
+      1  some users failed (see `onboard-tui status SESSION`)
+      2  error: the session, the configuration, the source or the cloud logon
+      3  another onboard-tui (wizard or runner) holds the session
+    """
+    from onboard_tui.mail.runner import run_headless
+    from onboard_tui.runner_cli import RunnerServices
+
+    services = RunnerServices(interactive=sys.stdin.isatty())
+    try:
+        code = run_headless(
+            session,
+            groups,
+            once,
+            cloud_target=services.cloud_target,
+            report=lambda text: click.echo(f"onboard-tui: {text}", err=True),
+        )
+    except OnboardError as exc:
+        services.stop()
+        _fail(exc)
+    except OSError as exc:
+        services.stop()
+        _fail(OnboardError(f"{exc.filename or session}: {exc.strerror or exc}."))
+    services.stop()
+    sys.exit(code)
 
 
 @main.command("import-users")

@@ -20,6 +20,9 @@ from onboard_tui.dns.demo_server import DemoDnsServer
 from onboard_tui.domains.demo import start_demo_dns
 from onboard_tui.domains.service import DomainService
 from onboard_tui.errors import OnboardError
+from onboard_tui.mail.demo import configure_demo_source
+from onboard_tui.mail.logon import SessionCloudTarget
+from onboard_tui.mail.service import MigrationService
 from onboard_tui.mx import MxService
 from onboard_tui.providers import Profile, load_profile
 from onboard_tui.roadmap.service import RoadmapService
@@ -67,6 +70,14 @@ class OnboardingService:
         demo_smtp = demo_dns.port + 1 if demo_dns else None  # beside it, else a free port
         self.mx = MxService(store, profile, clock, checker=checker, demo_smtp_port=demo_smtp)
         self.comms = CommsService(store, profile, clock)
+        self.migration = MigrationService(
+            store,
+            clock,
+            cloud_target=SessionCloudTarget(
+                store, clock, lambda: self.cloud.api_url(store.data.geography)
+            ),
+            quota_bytes=profile.quota_bytes,
+        )
 
     @property
     def read_only(self) -> bool:
@@ -119,17 +130,13 @@ class OnboardingService:
     @classmethod
     def _start(cls, store: SessionStore, clock: Clock) -> OnboardingService:
         profile = load_profile(store.data.provider, extra_dirs=[store.folder / "providers"])
-        sandbox = demo_dns = None
         if profile.embedded:
-            demo_dns = start_demo_dns(store)
-            try:
-                sandbox = _start_sandbox(store, profile, clock, dns_server=demo_dns.address)
-            except BaseException:
-                demo_dns.stop()
-                raise
+            configure_demo_source(store)  # the demo's generated mailboxes, the first time
+        sandbox, demo_dns = start_embedded(store, profile, clock)
         return cls(store, profile, clock, sandbox, demo_dns)
 
     def close(self) -> None:
+        self.migration.stop()
         self.mx.close()
         if self.sandbox is not None:
             self.sandbox.stop()
@@ -140,13 +147,46 @@ class OnboardingService:
         self.store.close()
 
 
+def start_embedded(
+    store: SessionStore, profile: Profile, clock: Clock
+) -> tuple[SandboxServer | None, DemoDnsServer | None]:
+    """For an embedded profile, start the demo DNS server and the sandbox (else nothing).
+
+    The wizard and `onboard-tui run` both call this; the caller stops what it returns.
+    """
+    if not profile.embedded:
+        return None, None
+    demo_dns = start_demo_dns(store)
+    try:
+        sandbox = _start_sandbox(store, profile, clock, dns_server=demo_dns.address)
+    except BaseException:
+        demo_dns.stop()
+        raise
+    return sandbox, demo_dns
+
+
+def _item_delay(store: SessionStore) -> float:
+    """`[sandbox] item_delay_ms` (the demo's pace; the sandbox only), in seconds."""
+    table = store.doc.get("sandbox")
+    try:
+        return max(0.0, float(table.get("item_delay_ms", 0)) / 1000) if table else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def _start_sandbox(
     store: SessionStore, profile: Profile, clock: Clock, *, dns_server: str = ""
 ) -> SandboxServer:
     """Start the embedded sandbox on the session's port, remembering a newly chosen one."""
     wanted = store.data.cloud.sandbox_port
+    delay = _item_delay(store)
     sandbox = SandboxServer(
-        store.folder / "sandbox.db", profile, port=wanted, clock=clock, dns_server=dns_server
+        store.folder / "sandbox.db",
+        profile,
+        port=wanted,
+        clock=clock,
+        dns_server=dns_server,
+        item_delay=delay,
     )
     try:
         sandbox.start()
@@ -155,7 +195,11 @@ def _start_sandbox(
             raise
         log.warning("port %d is taken; the sandbox moves to a free one", wanted)
         sandbox = SandboxServer(
-            store.folder / "sandbox.db", profile, clock=clock, dns_server=dns_server
+            store.folder / "sandbox.db",
+            profile,
+            clock=clock,
+            dns_server=dns_server,
+            item_delay=delay,
         )
         sandbox.start()
     log.info("embedded sandbox listening on %s", sandbox.url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from onboard_tui.mail.status import migration_status
 from onboard_tui.roadmap.service import RoadmapService
 from onboard_tui.session.store import SessionStore
 
@@ -42,6 +43,7 @@ def session_status(store: SessionStore, roadmap: RoadmapService) -> dict[str, An
         "users": store.db.count_users(),
         "transfer_groups": len(data.transfer_groups),
         "in_use_by": (store.lock.holder() or 0) if store.lock.busy() else None,
+        "migration": migration_status(store),
     }
 
 
@@ -57,6 +59,13 @@ def format_status(status: dict[str, Any]) -> str:
     ]
     if status["in_use_by"] is not None:
         lines.append(f"In use by   process {status['in_use_by'] or '?'} (a wizard or runner)")
+    migration = status.get("migration") or {}
+    for group in migration.get("groups", []):
+        users = ", ".join(f"{n} {k}" for k, n in group["users"].items() if n)
+        lines.append(
+            f"Migration   {group['name']}: {users or 'not started'}; "
+            f"{group['items_done']}/{group['items_total']} items"
+        )
     lines.append("")
     for step in status["steps"]:
         label = f"{step['number']} {step['title']}" if step["number"] else step["title"]

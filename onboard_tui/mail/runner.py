@@ -17,8 +17,8 @@ from pathlib import Path
 from types import FrameType
 
 from onboard_tui.clock import Clock, SystemClock
+from onboard_tui.errors import OnboardError
 from onboard_tui.logs import log_to_folder
-from onboard_tui.mail.errors import MailError
 from onboard_tui.mail.service import MigrationService, TargetFactory
 from onboard_tui.mail.source import MailSource
 from onboard_tui.mail.target import MailTarget
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED_USERS = 1
+EXIT_ERROR = 2
 EXIT_LOCKED = 3
 DELTA_INTERVAL = 300.0
 
@@ -49,8 +50,10 @@ def run_headless(
 ) -> int:
     """Run the migration of `groups` (all when empty); the process exit code.
 
-    With `once`, return when every job is done or failed (1 if any failed). Without it,
-    keep running and make a delta pass every `delta_interval` seconds until signalled.
+    With `once`, return when every job is done or failed (1 if any failed). Without it
+    (`--watch`), keep running: start scheduled groups when their time comes (without
+    named groups, groups scheduled for later wait for their time), and make a delta pass
+    every `delta_interval` seconds, until signalled. A configuration or logon error is 2.
     Signal handlers are installed only when called from the main thread.
     """
     clock = clock or SystemClock()
@@ -65,20 +68,27 @@ def run_headless(
     if log_file:
         log_to_folder(store.folder)
     previous = _install_signals(stop)
-    factory = cloud_target(store) if cloud_target is not None else None
-    service = MigrationService(
-        store, clock, source=source, target=target, cloud_target=factory, environ=environ
-    )
+    service: MigrationService | None = None
     try:
+        factory = cloud_target(store) if cloud_target is not None else None
+        service = MigrationService(
+            store, clock, source=source, target=target, cloud_target=factory, environ=environ
+        )
         names = list(groups) or service.group_names()
+        if not once and not groups:
+            later = {g.casefold() for g in service.scheduler.schedules()}
+            names = [n for n in names if n.casefold() not in later]
         log.info("run: groups %s, once=%s", ", ".join(names) or "(none)", once)
-        service.start(names)
+        if names or once:
+            service.start(names)
         delta_due = clock.monotonic() + delta_interval
         while not stop.is_set():
+            if not once:
+                names += [g for g in service.start_due() if g not in names]
             if service.wait(0.0):
                 if once:
                     break
-                if clock.monotonic() >= delta_due:
+                if names and clock.monotonic() >= delta_due:
                     service.delta_pass(names)
                     delta_due = clock.monotonic() + delta_interval
             stop.wait(0.2)
@@ -93,11 +103,12 @@ def run_headless(
             f"{snap.overall.items_done} item(s) copied, {snap.overall.items_skipped} skipped."
         )
         return EXIT_FAILED_USERS if failed and once else EXIT_OK
-    except MailError as exc:
+    except OnboardError as exc:
         log.error("run: %s", exc)
         say(str(exc))
-        service.stop()
-        return EXIT_FAILED_USERS
+        if service is not None:
+            service.stop()
+        return EXIT_ERROR
     finally:
         _restore_signals(previous)
         store.close()

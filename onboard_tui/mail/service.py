@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from onboard_tui.clock import Clock
 from onboard_tui.directory.settings import settings_for
@@ -17,9 +18,13 @@ from onboard_tui.mail.config import MigrationConfig, make_imap_target, make_sour
 from onboard_tui.mail.engine import GroupPlan, MigrationEngine
 from onboard_tui.mail.errors import MailError
 from onboard_tui.mail.ledger import JobRow, Ledger
+from onboard_tui.mail.preflight import PreflightReport, run_preflight
 from onboard_tui.mail.progress import ProgressSnapshot, read_snapshot
+from onboard_tui.mail.reports import FolderRow, UserReport, reconcile, user_reports
+from onboard_tui.mail.scheduler import Scheduler
 from onboard_tui.mail.source import MailSource
 from onboard_tui.mail.target import MailTarget
+from onboard_tui.session.secrets import Secret
 from onboard_tui.session.store import SessionStore
 
 log = logging.getLogger(__name__)
@@ -54,6 +59,7 @@ class MigrationService:
         cloud_target: TargetFactory | None = None,
         environ: Mapping[str, str] | None = None,
         batch_items: int | None = None,
+        quota_bytes: int = 50 * 1024**3,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -63,6 +69,9 @@ class MigrationService:
         self.environ = environ
         self.batch_items = batch_items
         self.engine: MigrationEngine | None = None
+        self.scheduler = Scheduler(store, clock)
+        #: The mailbox quota the pre-flight measures against (the profile's).
+        self.quota_bytes = quota_bytes
 
     @property
     def observer(self) -> bool:
@@ -178,6 +187,74 @@ class MigrationService:
         """Checkpoint and stop (the runner calls this on SIGTERM/SIGHUP)."""
         if self.engine is not None:
             self.engine.stop()
+
+    # --- the admin password, when the session says `prompt` ----------------------------
+
+    def needs_password(self) -> bool:
+        """True when starting needs the cloud admin password typed in (asked once)."""
+        if self._target is not None or self.observer:
+            return False
+        needs = getattr(self._cloud_target, "needs_password", None)
+        return bool(needs()) if callable(needs) else False
+
+    def provide_password(self, password: Secret) -> None:
+        provide = getattr(self._cloud_target, "provide", None)
+        if callable(provide):
+            provide(password)
+
+    # --- schedules and the pre-flight ----------------------------------------------------
+
+    def schedule(self, group: str, when: datetime | None) -> None:
+        """Start `group` at `when` (None: unschedule); kept in session.toml."""
+        self.plans([group])  # the group must exist
+        self.scheduler.set(group, when)
+
+    def start_due(self) -> list[str]:
+        """Start the groups whose scheduled time has come; their names."""
+        if self.observer:
+            return []
+        due = self.scheduler.take_due()
+        known = {g.casefold() for g in self.group_names()}
+        due = [g for g in due if g.casefold() in known]
+        if due:
+            log.info("schedule: starting %s", ", ".join(due))
+            self.start(due)
+        return due
+
+    def preflight(self, group: str) -> PreflightReport:
+        """The checks that must pass before `group` may start (blocking: a thread)."""
+        plan = self.plans([group])[0]
+        source = target = None
+        source_error = target_error = ""
+        try:
+            source = self.source()
+        except Exception as exc:
+            source_error = str(exc)
+        try:
+            target = self.target()
+        except Exception as exc:
+            target_error = str(exc)
+        return run_preflight(
+            plan,
+            source,
+            target,
+            source_error=source_error,
+            target_error=target_error,
+            domains=self.store.data.domains,
+            quota_bytes=self.quota_bytes,
+            now=self.clock.now(),
+        )
+
+    # --- the Complete tab ----------------------------------------------------------------
+
+    def user_reports(self, group: str | None = None) -> list[UserReport]:
+        return user_reports(self.store.db, group)
+
+    def reconciliation(self, users: Sequence[str] | None = None) -> list[FolderRow]:
+        """Per folder: a fresh source scan against what the target confirmed (slow)."""
+        if users is None:
+            users = [r.user for r in self.user_reports()]
+        return reconcile(self.store.db, self.source(), users)
 
     # --- reading (Dashboard, Complete) -------------------------------------------------
 

@@ -11,6 +11,7 @@ import logging
 import socket
 import socketserver
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +43,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
         self.app = app
+        self.item_delay = 0.0
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         if ":" in address[0]:
@@ -98,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(problem.response())
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
+        if self.server.item_delay and self.command == "PUT" and path.startswith("/v1/mailboxes/"):
+            time.sleep(self.server.item_delay)  # the demo's realistic pace
         self._send(self.server.app.handle(self.command, path, headers, body))
 
     def _read_body(self) -> bytes:
@@ -158,6 +162,7 @@ class SandboxServer:
         clock: Clock | None = None,
         allow_remote: bool = False,
         dns_server: str = "",
+        item_delay: float = 0.0,
     ) -> None:
         if not is_loopback(host) and not allow_remote:
             raise OnboardError(
@@ -170,6 +175,8 @@ class SandboxServer:
         self.port = port
         self.clock: Clock = clock or SystemClock()
         self.dns_server = dns_server
+        #: Seconds each mailbox item PUT waits: the demo's pace, so its dashboard moves.
+        self.item_delay = item_delay
         self.faults = FaultInjector()
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -192,6 +199,7 @@ class SandboxServer:
                 f"The sandbox cannot listen on {self.host}:{self.port} ({exc.strerror or exc}).",
                 hint="Choose another port, or stop the program that uses this one.",
             ) from None
+        server.item_delay = self.item_delay
         port = self.port_in_use = int(server.server_address[1])
         host = f"[{self.host}]" if ":" in self.host else self.host
         self.url = context.base_url = f"http://{host}:{port}"
