@@ -173,6 +173,7 @@ class OnboardApp(App[int]):
                     service.directory,
                     folder=service.store.folder,
                     demo=service.sandbox is not None,
+                    migration=service.migration,
                 )
             if step_id is StepId.COMMUNICATE:
                 from onboard_tui.ui.screens.communicate import CommunicateScreen

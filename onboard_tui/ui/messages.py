@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from textual.message import Message
@@ -22,6 +23,9 @@ from onboard_tui.directory.users import UserPage
 from onboard_tui.dns import UpdateResult, VerificationReport
 from onboard_tui.domains.service import CheckOutcome, RestartOutcome
 from onboard_tui.errors import OnboardError
+from onboard_tui.mail.preflight import PreflightReport
+from onboard_tui.mail.progress import ProgressSnapshot
+from onboard_tui.mail.reports import UserReport
 from onboard_tui.mx import DomainMx, MxOutcome, SmtpCheck
 from onboard_tui.roadmap import StepId
 from onboard_tui.service import OnboardingService
@@ -330,3 +334,43 @@ class CommsNote(Message):
     """A sentence for the status line (the SMTP test's result)."""
 
     text: str
+
+
+# --- Step 3 migration: Staging, Dashboard, Complete ---------------------------------------
+
+
+@dataclass
+class MigrationProgress(Message):
+    """A ProgressSnapshot read in a thread (from the engine, or from state.db)."""
+
+    snapshot: ProgressSnapshot
+
+
+@dataclass
+class PreflightDone(Message):
+    """The pre-flight of a group, before it starts now (`when` None) or at `when`."""
+
+    report: PreflightReport
+    when: datetime | None = None
+
+
+@dataclass
+class MigrationActed(Message):
+    """A Staging action was done (start, schedule, pause, …): a sentence for the admin."""
+
+    text: str
+
+
+@dataclass
+class CompleteLoaded(Message):
+    """The per-user outcome for the Complete tab."""
+
+    reports: list[UserReport]
+
+
+@dataclass
+class MigrationExported(Message):
+    """A CSV was written."""
+
+    path: Path
+    rows: int

@@ -194,16 +194,10 @@ async def _quota(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
-async def _staging(pilot: Pilot[int]) -> None:
-    await open_migrate(pilot)
-    await show_tab(pilot, "staging")
-
-
 SCENES: tuple[Scene, ...] = (
     Scene("migrate-empty", _empty),
     Scene("migrate-import-review", _import_review),
     Scene("migrate-users", _users),
     Scene("migrate-group-filter", _filter),
     Scene("migrate-settings-quota", _quota),
-    Scene("migrate-staging-not-yet", _staging),
 )

@@ -1,8 +1,10 @@
 """Step 3 Migrate users: the seed's Mail Onboarding Manager, as five tabs.
 
-Users (all users, import, Transfer Groups) and Settings (Transfer Group Settings and the
-quota check) work in this version; Staging, Complete and Dashboard arrive with the
-migration engine and say so.
+Users (all users, import, Transfer Groups), Settings (Transfer Group Settings and the
+quota check), Staging (start now or at a time, pause, resume, retry, delta), Complete
+(provisioned users, exports) and Dashboard (progress). While Staging or Dashboard is
+shown, a ProgressSnapshot is read in a thread at most 4 times a second and handed to
+both; in observer mode it comes from state.db.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from pathlib import Path
 
 from textual import on, work
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from onboard_tui.directory import DirectoryService, MembershipPreview
+from onboard_tui.mail.service import MigrationService
 from onboard_tui.roadmap import Step
 from onboard_tui.roadmap.service import RoadmapService
 from onboard_tui.ui.dialogs.membership import MembershipDialog
@@ -24,43 +27,23 @@ from onboard_tui.ui.messages import (
     ImportApplied,
     MembershipApplied,
     MembershipPreviewed,
+    MigrationProgress,
 )
+from onboard_tui.ui.screens.migrate_complete import CompletePanel
+from onboard_tui.ui.screens.migrate_dashboard import DashboardPanel
 from onboard_tui.ui.screens.migrate_groups import GroupsPanel
 from onboard_tui.ui.screens.migrate_settings import SettingsPanel
+from onboard_tui.ui.screens.migrate_staging import StagingPanel
 from onboard_tui.ui.screens.migrate_users import UsersPanel
 from onboard_tui.ui.screens.step_screen import StepScreen
 
-LATER: dict[str, tuple[str, tuple[str, ...]]] = {
-    "staging": (
-        "Staging: start each Transfer Group now, or schedule it for later.",
-        (
-            "Pre-flight checks before a group may start: source credentials, impersonation, "
-            "the cloud reachable, the quota.",
-            "Start now or at a time; pause, resume, retry failed users.",
-            "A final delta pass just before the MX switch.",
-        ),
-    ),
-    "complete": (
-        "Complete: the users whose mail has been provisioned in the cloud.",
-        (
-            "Per user: items and bytes copied, items skipped and why.",
-            "Exportable as CSV.",
-        ),
-    ),
-    "dashboard": (
-        "Dashboard: the progress of your migration.",
-        (
-            "Per group and overall: users done, running and failed; items, bytes, rate, ETA.",
-            "Throttling state, current concurrency and the recent errors, updated live.",
-        ),
-    ),
-}
+POLL_SECONDS = 0.25  # at most 4 snapshots a second
 
 
 class MigrateScreen(StepScreen):
     """Users, Settings, Staging, Complete, Dashboard."""
 
-    CSS_PATH = "migrate.tcss"
+    CSS_PATH = ["migrate.tcss", "migrate_run.tcss"]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(
@@ -71,11 +54,14 @@ class MigrateScreen(StepScreen):
         *,
         folder: Path,
         demo: bool = False,
+        migration: MigrationService | None = None,
     ) -> None:
         super().__init__(step, roadmap)
         self.directory = directory
         self.folder = folder
         self.demo = demo
+        self.migration = migration
+        self._polling = False
 
     def compose_body(self) -> Iterable[Widget]:
         with TabbedContent(id="migrate-tabs"):
@@ -86,12 +72,44 @@ class MigrateScreen(StepScreen):
                 yield GroupsPanel(self.directory, id="groups-panel")
             with TabPane("Settings", id="settings"):
                 yield SettingsPanel(self.directory, id="settings-panel")
-            for key, (title, lines) in LATER.items():
-                with TabPane(key.capitalize(), id=key):
-                    yield from _later(key, title, lines)
+            with TabPane("Staging", id="staging"):
+                if self.migration is not None:
+                    yield StagingPanel(self.migration, id="staging-panel")
+            with TabPane("Complete", id="complete"):
+                if self.migration is not None:
+                    yield CompletePanel(self.migration, id="complete-panel")
+            with TabPane("Dashboard", id="dashboard"):
+                if self.migration is not None:
+                    yield DashboardPanel(id="dashboard-panel")
 
     def on_mount(self) -> None:
         self.query_one("#users-table").focus()
+        if self.migration is not None:
+            self.set_interval(POLL_SECONDS, self._poll)
+
+    # --- progress: one snapshot feeds Staging and Dashboard -------------------------------
+
+    def _poll(self) -> None:
+        if self._polling or self.app.screen is not self:
+            return
+        active = self.query_one("#migrate-tabs", TabbedContent).active
+        if active in ("staging", "dashboard"):
+            self._polling = True
+            self.read_snapshot()
+
+    @work(thread=True, exclusive=True, group="migration-snapshot", exit_on_error=False)
+    def read_snapshot(self) -> None:
+        assert self.migration is not None
+        try:
+            self.post_message(MigrationProgress(self.migration.snapshot()))
+        finally:
+            self._polling = False
+
+    def on_migration_progress(self, message: MigrationProgress) -> None:
+        message.stop()
+        assert self.migration is not None
+        self.query_one(StagingPanel).update_snapshot(message.snapshot)
+        self.query_one(DashboardPanel).update_snapshot(message.snapshot, self.migration.clock.now())
 
     # --- the roadmap sidebar folds away when the terminal is narrow -----------------------
 
@@ -148,6 +166,10 @@ class MigrateScreen(StepScreen):
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "settings":
             self.settings.reload()
+        elif event.pane.id == "staging" and self.migration is not None:
+            self.query_one(StagingPanel).reload()
+        elif event.pane.id == "complete" and self.migration is not None:
+            self.query_one(CompletePanel).reload()
 
     # --- membership: preview, then save exactly what was shown ---------------------------
 
@@ -180,15 +202,3 @@ class MigrateScreen(StepScreen):
         self.users.apply_membership(p, clear_marks=message.from_marks)
         self.groups.reload()
         self.settings.reload()
-
-
-def _later(key: str, title: str, lines: tuple[str, ...]) -> Iterable[Widget]:
-    yield Static(title, classes="later-title", markup=False)
-    yield Static(
-        "Not yet available in this version of onboard-tui: it arrives with the migration engine.",
-        classes="not-available",
-        id=f"{key}-not-available",
-    )
-    yield Static("What it will do:", classes="planned-title")
-    for line in lines:
-        yield Static(f"• {line}", classes="planned", markup=False)
