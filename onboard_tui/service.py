@@ -24,6 +24,7 @@ from onboard_tui.mail.demo import configure_demo_source
 from onboard_tui.mail.logon import SessionCloudTarget
 from onboard_tui.mail.service import MigrationService
 from onboard_tui.mx import MxService
+from onboard_tui.mx.demo_smtp import DemoMailServer, start_demo_mail
 from onboard_tui.providers import Profile, load_profile
 from onboard_tui.roadmap.service import RoadmapService
 from onboard_tui.session.model import SessionData
@@ -53,6 +54,7 @@ class OnboardingService:
         clock: Clock,
         sandbox: SandboxServer | None = None,
         demo_dns: DemoDnsServer | None = None,
+        demo_smtp: DemoMailServer | None = None,
     ) -> None:
         self.store = store
         self.profile = profile
@@ -67,8 +69,8 @@ class OnboardingService:
         self.directory = DirectoryService(store, clock, quota_bytes=profile.quota_bytes)
         checker = demo_dns.checker() if demo_dns else DnsChecker()
         self.domains = DomainService(store, self.cloud, clock, checker=checker)
-        demo_smtp = demo_dns.port + 1 if demo_dns else None  # beside it, else a free port
-        self.mx = MxService(store, profile, clock, checker=checker, demo_smtp_port=demo_smtp)
+        self.demo_smtp = demo_smtp  # the demo's mail server: Step 5 probes it, [smtp] sends to it
+        self.mx = MxService(store, profile, clock, checker=checker, demo_smtp=demo_smtp)
         self.comms = CommsService(store, profile, clock)
         self.migration = MigrationService(
             store,
@@ -133,7 +135,17 @@ class OnboardingService:
         if profile.embedded:
             configure_demo_source(store)  # the demo's generated mailboxes, the first time
         sandbox, demo_dns = start_embedded(store, profile, clock)
-        return cls(store, profile, clock, sandbox, demo_dns)
+        demo_smtp = None
+        if demo_dns is not None:
+            try:  # beside the demo DNS server the first time, then where it was
+                hosts = [g.smtp_host for g in profile.geographies.values()]
+                demo_smtp = start_demo_mail(store, beside=demo_dns.port + 1, names=hosts)
+            except BaseException:
+                if sandbox is not None:
+                    sandbox.stop()
+                demo_dns.stop()
+                raise
+        return cls(store, profile, clock, sandbox, demo_dns, demo_smtp)
 
     def close(self) -> None:
         self.migration.stop()
@@ -144,6 +156,9 @@ class OnboardingService:
         if self.demo_dns is not None:
             self.demo_dns.stop()
             self.demo_dns = None
+        if self.demo_smtp is not None:
+            self.demo_smtp.stop()
+            self.demo_smtp = None
         self.store.close()
 
 

@@ -12,6 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.ui.scenes import SCENES, SIZES, Scene, demo_app  # noqa: E402
 from tests.ui.scenes_communicate import SCENES as COMMS_SCENES  # noqa: E402
+from tests.ui.scenes_communicate import comms_app  # noqa: E402
 from tests.ui.scenes_migrate import SCENES as MIGRATE_SCENES  # noqa: E402
 from tests.ui.scenes_mx import SCENES as MX_SCENES  # noqa: E402
 from tests.ui.scenes_mx import mx_app  # noqa: E402
@@ -20,6 +21,7 @@ from tests.ui.scenes_mx import mx_app  # noqa: E402
 async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         make = mx_app if scene in MX_SCENES else demo_app
+        make = comms_app if scene in COMMS_SCENES else make
         app = make(Path(tmp) / "demo", show_tour=scene.show_tour)
         async with app.run_test(size=size) as pilot:
             await scene.drive(pilot)

@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from onboard_tui.clock import Clock
@@ -391,6 +391,21 @@ class CommsService:
     def smtp_settings(self) -> SmtpSettings:
         return self.store.data.smtp or SmtpSettings()
 
+    def _for_sending(self) -> SmtpSettings:
+        """The settings with a relative `ca_file` taken from the session folder."""
+        s = self.smtp_settings()
+        if s.ca_file and not Path(s.ca_file).expanduser().is_absolute():
+            return replace(s, ca_file=str(self.store.folder / s.ca_file))
+        return s
+
+    @property
+    def demo_mail_folder(self) -> Path | None:
+        """Where the demo's mail server delivers, when `[smtp]` points at it (else None)."""
+        s, port = self.store.data.smtp, self.store.data.cloud.demo_smtp_port
+        if s is None or not port or s.host != "127.0.0.1" or s.port != port:
+            return None
+        return self.store.folder / "demo-mail"
+
     def save_smtp(self, settings: SmtpSettings) -> None:
         self._writable()
         SecretRef.parse(settings.password, field="SMTP password") if settings.password else None
@@ -423,7 +438,7 @@ class CommsService:
         return ref.resolve()
 
     def check_smtp(self, password: Secret | None = None) -> str:
-        return SmtpSender(self.smtp_settings(), self._password(password)).check()
+        return SmtpSender(self._for_sending(), self._password(password)).check()
 
     def send(
         self,
@@ -460,7 +475,7 @@ class CommsService:
         report()
         error = ""
         stopped = False
-        with SmtpSender(settings, secret) as smtp:
+        with SmtpSender(self._for_sending(), secret) as smtp:
             for r in plan.recipients:
                 if not limiter.acquire():
                     stopped = True

@@ -36,7 +36,7 @@ from onboard_tui.session.model import DomainRecord, SessionData
 from onboard_tui.session.secrets import Secret, SecretRef
 from onboard_tui.session.store import SessionStore
 
-from .demo_smtp import DemoSmtpListener
+from .demo_smtp import DemoMailServer
 from .gate import name_matches, readiness
 from .model import DomainMx, MxError, MxOutcome, SmtpCheck, absolute, records
 
@@ -50,7 +50,8 @@ class MxService:
     """The MX set per domain, the gate, the SMTP probe, the switch, Undo and the watch.
 
     `checker` asks the name servers (the demo passes one pointed at its own server);
-    `smtp_port` is where the SMTP host is probed (25 in real life).
+    `smtp_port` is where the SMTP host is probed (25 in real life). `demo_smtp` is the
+    demo's own mail server (started and stopped by the facade): the probe goes there.
     """
 
     def __init__(
@@ -64,7 +65,7 @@ class MxService:
         probe_timeout: float = 10.0,
         settle: float = 5.0,
         environ: Mapping[str, str] | None = None,
-        demo_smtp_port: int | None = None,
+        demo_smtp: DemoMailServer | None = None,
     ) -> None:
         self.store = store
         self.profile = profile
@@ -76,26 +77,21 @@ class MxService:
         self._environ = dict(environ) if environ is not None else None
         self._lock = threading.Lock()
         self._probe: SmtpCheck | None = None
-        self._demo_port = demo_smtp_port
-        self._demo: DemoSmtpListener | None = None
+        self._demo = demo_smtp
 
     @property
     def probe_note(self) -> str:
         """What the screen must say about where the probe really goes (the demo)."""
-        if self._demo_port is None:
+        if self._demo is None:
             return ""
         return (
-            "Demo: the sandbox's SMTP host exists nowhere and the demo DNS server serves "
-            "only renovations.com, so the probe connects to the demo's own SMTP listener on "
-            "127.0.0.1. It accepts no mail and has no certificate (no STARTTLS)."
+            "Demo: the sandbox's SMTP host exists nowhere, so the probe connects to the "
+            "demo's own mail server on 127.0.0.1. Its certificate is signed by a CA made "
+            "for this demo, which no real sending server trusts."
         )
 
     def close(self) -> None:
-        """Stop the demo SMTP listener, if it was started."""
-        with self._lock:
-            demo, self._demo = self._demo, None
-        if demo is not None:
-            demo.stop()
+        """Nothing to stop: the demo mail server belongs to the facade."""
 
     # -- what is known without asking anybody ------------------------------------------
 
@@ -153,10 +149,11 @@ class MxService:
         now = self.clock.now()
         if not host:
             check = SmtpCheck("", self.smtp_port, (), None, now, "is not known (no geography)")
-        elif self._demo_port is not None:
-            port = self._demo_listener(host.rstrip(".")).port
-            probe = probe_smtp("127.0.0.1", port, timeout=self.probe_timeout)
-            check = SmtpCheck(host.rstrip("."), port, ("127.0.0.1",), probe, now)
+        elif self._demo is not None:
+            self._demo.name = host.rstrip(".")  # it greets as the geography's SMTP host
+            port = self._demo.port
+            probe = probe_smtp(self._demo.host, port, timeout=self.probe_timeout)
+            check = SmtpCheck(host.rstrip("."), port, (self._demo.host,), probe, now)
         else:
             (target,) = self.checker.lookup_targets([host])
             shown = host.rstrip(".")
@@ -173,12 +170,6 @@ class MxService:
             self._probe = check
         log.info("SMTP probe: %s", check.message)
         return check
-
-    def _demo_listener(self, name: str) -> DemoSmtpListener:
-        with self._lock:
-            if self._demo is None:
-                self._demo = DemoSmtpListener(name, port=self._demo_port or 0).start()
-            return self._demo
 
     # -- the switch ---------------------------------------------------------------------
 

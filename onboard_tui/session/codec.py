@@ -193,6 +193,7 @@ def read_session(doc: TOMLDocument, text: str, path: Path, backup: Path | None) 
         admin_password=r.get(c, "cloud", "admin_password", str, "prompt", check=_secret_ref),
         sandbox_port=r.get(c, "cloud", "sandbox_port", int, 0, check=_port),
         demo_dns_port=r.get(c, "cloud", "demo_dns_port", int, 0, check=_port),
+        demo_smtp_port=r.get(c, "cloud", "demo_smtp_port", int, 0, check=_port),
     )
     steps = r.table("steps", required=False)
     for key, value in steps.items():
@@ -455,7 +456,15 @@ def write_session(data: SessionData, doc: TOMLDocument) -> None:
         _set(o, "home_url", org.home_url)
         _set(o, "registered_at", org.registered_at)
     defaults = CloudSettings()
-    keys = ("api_url", "verify_tls", "ca_file", "admin_password", "sandbox_port", "demo_dns_port")
+    keys = (
+        "api_url",
+        "verify_tls",
+        "ca_file",
+        "admin_password",
+        "sandbox_port",
+        "demo_dns_port",
+        "demo_smtp_port",
+    )
     if "cloud" in doc or any(getattr(data.cloud, k) != getattr(defaults, k) for k in keys):
         c = _table(doc, "cloud")
         for key in keys:

@@ -48,7 +48,8 @@ class CloudSettings:
 
     `sandbox_port` is where the embedded sandbox listens (0: a free port, then remembered,
     so the home page URL recorded at registration stays valid across runs). `demo_dns_port`
-    is the same for the demo's authoritative DNS server (UDP and TCP).
+    is the same for the demo's authoritative DNS server (UDP and TCP), `demo_smtp_port` for
+    the demo's mail server (SMTP with STARTTLS).
     """
 
     api_url: str = ""
@@ -57,6 +58,7 @@ class CloudSettings:
     admin_password: str = "prompt"  # noqa: S105 - a secret reference, never the password
     sandbox_port: int = 0
     demo_dns_port: int = 0  # the demo's own DNS server (sandbox profile), kept like sandbox_port
+    demo_smtp_port: int = 0  # the demo's own mail server, kept the same way
 
 
 @dataclass
@@ -169,6 +171,7 @@ class SmtpSettings:
     `security` is "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (only
     for a relay on this machine); certificates are verified unless `verify_tls` is false.
     An empty `username` sends without authentication. `rate_per_minute` caps sending.
+    A relative `ca_file` is taken from the session folder (the demo's is `demo-smtp/ca.pem`).
     """
 
     host: str = ""

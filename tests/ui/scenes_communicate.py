@@ -1,5 +1,6 @@
 """Scenes of the Communicate screen in the demo, for test_snapshots_communicate.py, the
-flow test and `make screenshots`: a few users, dates in values.toml, a frozen clock."""
+flow test and `make screenshots`: a few users, dates in values.toml, a frozen clock, and
+fixed ports (the demo's mail server, which `[smtp]` points at, is beside its DNS server)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from textual.pilot import Pilot
 
 from onboard_tui.comms.ledger import SentLedger
 from onboard_tui.roadmap import StepId
-from onboard_tui.service import OnboardingService
+from onboard_tui.service import NewSession, OnboardingService
 from onboard_tui.session.model import SessionData, TransferGroup
 from onboard_tui.session.statedb import UserRow
-from onboard_tui.ui.app import OnboardApp
-from tests.ui.scenes import START, Scene, demo_app, wait_open
+from onboard_tui.ui.app import OnboardApp, make_app
+from tests.ui.scenes import SANDBOX_PORT, START, Scene, frozen_clock, wait_open
+
+#: The demo DNS server's port in these scenes; the demo mail server takes the next one.
+COMMS_DNS_PORT = 47873
 
 USERS = (
     UserRow("alice.adams@renovations.com", "Alice Adams", "Alice", "Adams", group_name="Pilot"),
@@ -32,7 +36,16 @@ admin_email = "admin@renovations.com"
 migration_date = "Saturday 28 November 2026"
 """
 
-comms_app = demo_app
+
+def comms_app(folder: Path, *, show_tour: bool = False) -> OnboardApp:
+    return make_app(
+        folder,
+        clock=frozen_clock(),
+        new=NewSession(
+            name="demo", provider="sandbox", sandbox_port=SANDBOX_PORT, demo_dns_port=COMMS_DNS_PORT
+        ),
+        show_tour=show_tour,
+    )
 
 
 def service_of(pilot: Pilot[int]) -> OnboardingService:

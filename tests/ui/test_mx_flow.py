@@ -51,7 +51,7 @@ def wired(knot: KnotServer, monkeypatch: pytest.MonkeyPatch) -> KnotServer:
             probe_timeout=1.0,
             settle=3.0,
             environ={"ONBOARD_TSIG": knot.tsig_secret},
-            demo_smtp_port=None,
+            demo_smtp=None,
         )
         return MxService(*args, **kwargs)
 
@@ -187,8 +187,8 @@ async def test_demo_walk_probe_apply_undo(tmp_path: Path) -> None:
         await pilot.press("p")
         await settle_demo(pilot)
         probe = text(app, "mx-probe")
-        assert "answers SMTP but does not offer STARTTLS" in probe
-        assert "demo's own SMTP listener" in probe
+        assert "and offers STARTTLS" in probe
+        assert "demo's own mail server" in probe
         await pilot.press("a")
         await pilot.pause()
         await pilot.press(*DOMAIN, "enter")

@@ -140,8 +140,11 @@ class CommunicateScreen(StepScreen):
         s = self.comms.smtp_settings()
         if s.host:
             text = f"SMTP: {describe(s)} from {s.from_address}, {s.rate_per_minute}/min."
-        elif self.demo:
-            text = "Demo: no mail server here accepts mail. x exports .eml files; m sets one."
+            if self.demo and self.comms.demo_mail_folder is not None:
+                text = (
+                    f"Demo mail server {describe(s)}, {s.rate_per_minute}/min: "
+                    "mail lands in demo-mail/<address>/."
+                )
         else:
             text = "No SMTP server yet: press m to set one, or export .eml files (x)."
         self.query_one("#comms-line", Static).update(extra or text)
