@@ -146,6 +146,6 @@ SCENES: tuple[Scene, ...] = (
     Scene("setup-filled", _setup_filled),
     Scene("registered-dialog", _registered),
     Scene("setup-registered", _registered_done),
-    Scene("step2-not-yet", _step2_placeholder),
+    Scene("step2-first-look", _step2_placeholder),
 )
 SIZES = ((80, 24), (120, 40))

@@ -68,7 +68,7 @@ async def _pending_missing(pilot: Pilot[int]) -> None:
     clock = pilot.app.clock
     assert isinstance(clock, FrozenClock)
     clock.advance(timedelta(hours=3, minutes=25))
-    await pilot.press("r")
+    await pilot.press("n")
     await settle(pilot)
 
 
@@ -80,16 +80,9 @@ async def _verified(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
-async def _settings(pilot: Pilot[int]) -> None:
-    await registered_at_step2(pilot)
-    await pilot.press("u")
-    await settle(pilot)
-
-
 SCENES: tuple[Scene, ...] = (
     Scene("verify-first-look", _first_look),
     Scene("verify-key-issued", _key_issued),
-    Scene("verify-restart-too-early", _pending_missing),
+    Scene("verify-missing-3h-restart-disabled", _pending_missing),
     Scene("verify-verified", _verified),
-    Scene("verify-update-settings", _settings),
 )

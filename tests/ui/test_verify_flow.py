@@ -80,7 +80,7 @@ async def test_walk_step_2_of_the_demo_to_verified(tmp_path: Path) -> None:
 
     toml = (folder / "session.toml").read_text()
     secret = (folder / "demo-dns" / "tsig.key").read_text().strip()
-    assert secret not in toml and "update_secret = \"file:" in toml
+    assert secret not in toml and 'update_secret = "file:' in toml
     assert oct((folder / "demo-dns" / "tsig.key").stat().st_mode & 0o777) == "0o600"
 
 
@@ -96,11 +96,19 @@ async def test_restart_is_refused_before_48_hours_and_allowed_after(tmp_path: Pa
         assert "do not restart" in detail(app)
 
         clock.advance(timedelta(hours=47, minutes=59))
+        await settle(pilot)
+        await pilot.pause(1.1)  # the one-second timer refreshes the clock
+        assert app.screen.check_action("restart", ()) is None  # shown disabled
         await press(pilot, "r")
-        assert "fix the CNAME record and wait; do not restart" in status_line(app)
         assert cell(app, "key") == old_key
+        assert cell(app, "since") == "47 h 59 min"
+        app.screen.show_detail()  # type: ignore[attr-defined]
+        assert "fix the CNAME record and wait; do not restart" in detail(app)
+        assert "Restart becomes available in 1 min" in detail(app)
 
         clock.advance(timedelta(minutes=1, seconds=1))
+        app.screen.show_detail()  # type: ignore[attr-defined]
+        assert app.screen.check_action("restart", ()) is True
         await press(pilot, "r")
         # The logon of Step 1 has expired meanwhile (8 h): the cloud asks for the password.
         assert isinstance(app.screen, LogonDialog)

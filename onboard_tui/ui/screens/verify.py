@@ -44,12 +44,12 @@ from onboard_tui.ui.screens.verify_detail import clean, detail_text
 
 COLUMNS = (
     ("domain", "Domain"),
-    ("subdomains", "Subdomains"),
-    ("key", "Key"),
     ("status", "Status"),
     ("servers", "Servers"),
     ("since", "Since Begin"),
     ("next", "Next check"),
+    ("key", "Key"),
+    ("subdomains", "Subdomains"),
 )
 _STYLE = {
     "verified": "bold green",
@@ -92,12 +92,7 @@ class VerifyScreen(StepScreen):
     # --- layout --------------------------------------------------------------------------
 
     def compose_body(self) -> Iterable[Widget]:
-        yield Static("Step 2 Verify domain", classes="step-title")
-        yield Static(
-            "Prove you own each mail domain with a temporary CNAME record. Users cannot "
-            "receive mail on a domain until it is verified.",
-            id="verify-intro",
-        )
+        yield Static("Step 2 Verify domain", id="verify-title")
         table: DataTable[str | Text] = DataTable(
             id="domains", cursor_type="row", zebra_stripes=True
         )
@@ -105,8 +100,7 @@ class VerifyScreen(StepScreen):
         with VerticalScroll(id="domain-detail"):
             yield Static("", id="detail-text", markup=False)
         yield Static(
-            "a add · s subdomain · o key · c create CNAME · b begin · n check · r restart · "
-            "y copy · w save · u DNS update · x remove CNAME · Del remove",
+            "s subdomain · c create CNAME · x remove it · u DNS update · w save · Del remove",
             id="verify-keys",
             markup=False,
         )
@@ -119,6 +113,14 @@ class VerifyScreen(StepScreen):
         self.reload()
         table.focus()
         self.set_interval(1.0, self._tick)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Restart is shown disabled (dimmed in the footer) before 48 hours since Begin."""
+        if action == "restart":
+            name = self.selected if self.is_mounted else None
+            view = next((v for v in self.service.views() if v.name == name), None)
+            return True if view is not None and view.restart.allowed else None
+        return True
 
     # --- the table -------------------------------------------------------------------------
 
@@ -169,8 +171,7 @@ class VerifyScreen(StepScreen):
                 self.notes.get(name, ""),
             )
         )
-        restart = self.query_one("#verify-keys", Static)
-        restart.set_class(not view.restart.allowed, "-restart-disabled")
+        self.refresh_bindings()
 
     def _instructions(self, name: str) -> RecordInstructions | None:
         try:
@@ -495,12 +496,12 @@ def _cells(view: DomainView) -> list[str | Text]:
     state = str(view.state)
     return [
         Text(clean(view.name)),
-        Text(clean(", ".join(view.subdomains) or "—")),
-        Text(clean(view.key or "—")),
         Text(state, style=_STYLE.get(state, "red" if view.begun_at else "")),
         servers,
         view.since_begin or "—",
         view.next_check,
+        Text(clean(view.key or "—")),
+        Text(clean(", ".join(view.subdomains) or "—")),
     ]
 
 

@@ -1,4 +1,8 @@
-"""The text of Step 2's detail pane for one domain, built from plain data (no widgets)."""
+"""The text of Step 2's detail pane for one domain, built from plain data (no widgets).
+
+Most urgent first, for 24-line terminals: where verification stands and what to do, the
+48-hour clock, the record to create, then what each authoritative server answered.
+"""
 
 from __future__ import annotations
 
@@ -29,52 +33,57 @@ def detail_text(
     def line(value: str = "", style: str = "") -> None:
         text.append(clean(value) + "\n", style=style)
 
-    line(view.name, "bold")
-    if view.subdomains:
-        line(f"Subdomains verified with it: {', '.join(view.subdomains)}")
+    subs = f" (with {', '.join(view.subdomains)})" if view.subdomains else ""
+    line(view.name + subs, "bold")
     if view.verified:
         line("Verified. You may now remove the CNAME record.", "bold green")
         if view.has_update:
             line("Press x to remove it with a DNS update.")
     elif not view.key:
-        line("No key yet: press o (Verify Ownership) to get the unique key from the cloud.")
-    if instructions is not None:
-        line()
-        line("Create this CNAME record at your DNS host:", "bold")
-        for label, value in instructions.fields():
-            line(f"  {label:<26} {value}")
-        line(f"  zone-file line: {instructions.zone_line}")
-        line("  nsupdate script (y copies, w saves to a file):")
-        for script_line in instructions.nsupdate.splitlines():
-            line(f"    {script_line}")
+        line(
+            "Users cannot receive mail on this domain until it is verified. Press o (Verify "
+            "Ownership) to get its unique key from the cloud."
+        )
+    if report is not None and not view.verified:
+        line(f"Status: {report.status}, {report.agreeing} of {report.total} servers agree.", "bold")
+        line(report.message)
+        advice = ADVICE.get(report.status, "")
+        if advice:
+            line(f"What to do: {advice}")
+    elif view.message and not view.verified:
+        line(view.message)
+    if note:
+        line(note, "italic")
     if view.key and not view.verified:
-        line()
         if view.begun_at is None:
             line("After you create the record, press b to Begin Verification.")
         else:
             line(
                 f"48-hour clock: {view.since_begin} since Begin Verification "
-                f"(begun {view.begun_at:%Y-%m-%d %H:%M} UTC); next check {view.next_check}.",
+                f"({view.begun_at:%Y-%m-%d %H:%M} UTC); next check {view.next_check}.",
                 "bold",
             )
             line(view.restart.reason, "" if view.restart.allowed else "yellow")
-    if note:
+    if instructions is not None:
         line()
-        line(note, "italic")
+        line("The CNAME record (y copies it, w saves it, c creates it by DNS update):", "bold")
+        for label, value in instructions.fields():
+            line(f"  {label}: {value}")
+        line("  zone-file line:")
+        line(f"    {instructions.zone_line}")
+        line("  nsupdate script:")
+        for script_line in instructions.nsupdate.splitlines():
+            line(f"    {script_line}")
     if report is not None:
         line()
-        line(f"Status: {report.status} ({report.agreeing} of {report.total} servers agree)", "bold")
-        line(report.message)
-        advice = ADVICE.get(report.status, "")
-        if advice:
-            line(f"What to do: {advice}")
+        line("What each authoritative server answers:", "bold")
         for server in report.servers:
             where = f"{server.server} ({server.address}:{server.port})"
             said = server.answer or server.error or "-"
             line(f"  {server.status:<14} {where}: {said}")
+        if report.resolver is not None:
+            said = report.resolver.answer or report.resolver.error or "-"
+            line(f"  {report.resolver.status:<14} system resolver: {said}")
         for warning in report.warnings:
             line(f"  warning: {warning}", "yellow")
-    elif view.message:
-        line()
-        line(view.message)
     return text
