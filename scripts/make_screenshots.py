@@ -16,12 +16,15 @@ from tests.ui.scenes_communicate import comms_app  # noqa: E402
 from tests.ui.scenes_migrate import SCENES as MIGRATE_SCENES  # noqa: E402
 from tests.ui.scenes_mx import SCENES as MX_SCENES  # noqa: E402
 from tests.ui.scenes_mx import mx_app  # noqa: E402
+from tests.ui.scenes_verify import SCENES as VERIFY_SCENES  # noqa: E402
+from tests.ui.scenes_verify import verify_app  # noqa: E402
 
 
 async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         make = mx_app if scene in MX_SCENES else demo_app
         make = comms_app if scene in COMMS_SCENES else make
+        make = verify_app if scene in VERIFY_SCENES else make
         app = make(Path(tmp) / "demo", show_tour=scene.show_tour)
         async with app.run_test(size=size) as pilot:
             await scene.drive(pilot)
@@ -35,7 +38,7 @@ async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
 async def main() -> int:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    for scene in (*SCENES, *MIGRATE_SCENES, *MX_SCENES, *COMMS_SCENES):
+    for scene in (*SCENES, *VERIFY_SCENES, *MIGRATE_SCENES, *MX_SCENES, *COMMS_SCENES):
         for size in SIZES:
             print(await shoot(scene, size, out))
     return 0

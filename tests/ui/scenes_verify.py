@@ -20,14 +20,16 @@ from tests.ui.scenes import SANDBOX_PORT, Scene, fill_setup, frozen_clock, submi
 DEMO_DNS_PORT = 47853
 
 
-def verify_app(folder: Path, *, clock: FrozenClock | None = None) -> OnboardApp:
+def verify_app(
+    folder: Path, *, clock: FrozenClock | None = None, show_tour: bool = False
+) -> OnboardApp:
     return make_app(
         folder,
         clock=clock or frozen_clock(),
         new=NewSession(
             name="demo", provider="sandbox", sandbox_port=SANDBOX_PORT, demo_dns_port=DEMO_DNS_PORT
         ),
-        show_tour=False,
+        show_tour=show_tour,
     )
 
 
@@ -65,7 +67,9 @@ async def _pending_missing(pilot: Pilot[int]) -> None:
     await _key_issued(pilot)
     await pilot.press("b")
     await settle(pilot)
-    clock = pilot.app.clock
+    app = pilot.app
+    assert isinstance(app, OnboardApp)
+    clock = app.clock
     assert isinstance(clock, FrozenClock)
     clock.advance(timedelta(hours=3, minutes=25))
     await pilot.press("n")
