@@ -100,9 +100,7 @@ def run_preflight(
             finally:
                 mailbox.close()
             checks.append(
-                Check(
-                    "Source login", True, f"{source.describe()}: {sample}, {len(folders)} folders"
-                )
+                Check("Source login", True, f"{source.kind}: {sample}, {len(folders)} folders")
             )
         except Exception as exc:
             checks.append(Check("Source login", False, f"{sample}: {_say(exc)}"))

@@ -80,7 +80,7 @@ class MigrateScreen(StepScreen):
                     yield CompletePanel(self.migration, id="complete-panel")
             with TabPane("Dashboard", id="dashboard"):
                 if self.migration is not None:
-                    yield DashboardPanel(id="dashboard-panel")
+                    yield DashboardPanel(observer=self.migration.observer, id="dashboard-panel")
 
     def on_mount(self) -> None:
         self.query_one("#users-table").focus()

@@ -17,14 +17,14 @@ from onboard_tui.ui.messages import CompleteLoaded, MigrationExported
 from onboard_tui.ui.widgets.literal import literal
 
 COLUMNS = (
-    ("User", "user", 28),
-    ("Group", "group", 10),
+    ("User", "user", 24),
+    ("Group", "group", 8),
     ("State", "state", 7),
-    ("Mail", "mail", 6),
-    ("MB", "mb", 7),
-    ("Skipped", "skipped", 7),
-    ("Failed", "failed", 6),
-    ("Not available", "na", 13),
+    ("Mail", "mail", 5),
+    ("MB", "mb", 6),
+    ("Skip", "skipped", 4),
+    ("Fail", "failed", 4),
+    ("N/A", "na", 4),
 )
 
 
@@ -69,8 +69,9 @@ class CompletePanel(Vertical):
             table.add_column(label, key=key, width=width)
         yield table
         yield Static(
-            "Not available: contacts, calendar and tasks the source cannot deliver (IMAP "
-            "and Maildir carry mail only). Skipped: excluded folders, dates, sizes.",
+            "Mail: items copied. Skip: excluded folders, dates, sizes. Fail: unreadable. "
+            "N/A: contacts, calendar, tasks the source cannot deliver (IMAP and Maildir "
+            "carry mail only).",
             classes="section-help",
         )
         with Horizontal(classes="actions", id="complete-actions"):

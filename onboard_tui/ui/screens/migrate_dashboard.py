@@ -19,15 +19,15 @@ from onboard_tui.mail.progress import OVERALL, GroupProgress, ProgressSnapshot
 from onboard_tui.ui.widgets.literal import DASH, literal
 
 COLUMNS = (
-    ("Group", "group", 12),
-    ("Done/Run/Q/Paus/Fail", "users", 20),
-    ("Items", "items", 15),
-    ("MB", "mb", 13),
-    ("it/s", "rate", 6),
-    ("MB/s", "mbs", 6),
-    ("ETA", "eta", 8),
+    ("Group", "group", 10),
+    ("D/R/Q/P/F", "users", 9),
+    ("Items", "items", 11),
+    ("MB", "mb", 9),
+    ("it/s", "rate", 4),
+    ("MB/s", "mbs", 5),
+    ("ETA", "eta", 6),
     ("Conc", "conc", 4),
-    ("Thr", "thr", 4),
+    ("Thr", "thr", 3),
 )
 ERRORS_SHOWN = 5
 STATES = ("done", "running", "queued", "paused", "failed")
@@ -44,6 +44,10 @@ def duration(seconds: float | None) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+def megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f}" if size < 10_000_000 else f"{size / 1e6:,.0f}"
+
+
 def cells(g: GroupProgress, label: str) -> dict[str, str]:
     u = g.users
     return {
@@ -52,7 +56,7 @@ def cells(g: GroupProgress, label: str) -> dict[str, str]:
             str(u.get(k, 0)) for k in ("done", "running", "queued", "paused", "failed")
         ),
         "items": f"{g.items_done:,}/{g.items_total:,}",
-        "mb": f"{g.bytes_done / 1e6:,.0f}/{g.bytes_total / 1e6:,.0f}",
+        "mb": f"{megabytes(g.bytes_done)}/{megabytes(g.bytes_total)}",
         "rate": f"{g.items_per_s:.0f}",
         "mbs": f"{g.mb_per_s:.1f}",
         "eta": duration(g.eta_seconds) if g.items_total else DASH,
@@ -61,10 +65,12 @@ def cells(g: GroupProgress, label: str) -> dict[str, str]:
     }
 
 
-def mode_line(snapshot: ProgressSnapshot, now: datetime) -> str:
+def mode_line(snapshot: ProgressSnapshot, now: datetime, observer: bool) -> str:
     if snapshot.live:
         state = "running" if snapshot.running else "idle"
         return f"This wizard runs the migration ({state})."
+    if not observer:
+        return "Not running: the last recorded progress. Start or resume a group on Staging."
     beat = snapshot.heartbeat
     age = f"{int((now - beat).total_seconds())} s ago" if beat else "never"
     who = "running" if snapshot.running else "not running"
@@ -77,6 +83,10 @@ def mode_line(snapshot: ProgressSnapshot, now: datetime) -> str:
 class DashboardPanel(Vertical):
     """Progress tables fed with snapshots."""
 
+    def __init__(self, *, observer: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.observer = observer
+
     def compose(self) -> ComposeResult:
         yield Static("", id="dash-mode", markup=False)
         yield Static("", id="dash-overall", markup=False)
@@ -84,6 +94,11 @@ class DashboardPanel(Vertical):
         for label, key, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
+        yield Static(
+            "D/R/Q/P/F: users done, running, queued, paused, failed. Conc: jobs at once. "
+            "Thr: throttling events.",
+            classes="section-help",
+        )
         yield Static("Recent errors", classes="subsection")
         errors = DataTable[str](id="dash-errors", cursor_type="row", show_header=False)
         errors.add_column("Error", key="text")
@@ -102,7 +117,7 @@ class DashboardPanel(Vertical):
             + f" · {snapshot.throttle_events} throttling events ({throttled})"
         )
         with self.app.batch_update():
-            self.query_one("#dash-mode", Static).update(mode_line(snapshot, now))
+            self.query_one("#dash-mode", Static).update(mode_line(snapshot, now, self.observer))
             self.query_one("#dash-overall", Static).update(overall)
             table = self.query_one("#dash-groups", DataTable)
             rows = [(OVERALL, "All groups", o)] + [(g.name, g.name, g) for g in snapshot.groups]

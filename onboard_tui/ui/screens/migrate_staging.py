@@ -23,11 +23,11 @@ from onboard_tui.ui.messages import MigrationActed, PreflightDone
 from onboard_tui.ui.widgets.literal import DASH, literal
 
 COLUMNS = (
-    ("Group", "group", 16),
-    ("Setting", "setting", 14),
-    ("Members", "members", 7),
-    ("Schedule", "schedule", 16),
-    ("State", "state", 30),
+    ("Group", "group", 12),
+    ("Setting", "setting", 12),
+    ("Users", "members", 5),
+    ("Start (UTC)", "schedule", 11),
+    ("State", "state", 26),
 )
 
 
@@ -138,7 +138,7 @@ class StagingPanel(Vertical):
 
     def _schedule_text(self, name: str) -> str:
         when = self.migration.scheduler.when(name)
-        return f"{when:%Y-%m-%d %H:%M} UTC" if when else DASH
+        return f"{when:%m-%d %H:%M}" if when else DASH
 
     def _state_text(self, name: str) -> str:
         progress = self.snapshot.group(name) if self.snapshot else None
@@ -224,9 +224,6 @@ class StagingPanel(Vertical):
 
     @work(thread=True, exclusive=True, group="staging-preflight", exit_on_error=False)
     def preflight(self, group: str, when: datetime | None) -> None:
-        self.app.call_from_thread(
-            self.notify, f"Pre-flight for '{group}' …", timeout=3, markup=False
-        )
         self.post_message(PreflightDone(self.migration.preflight(group), when))
 
     def on_preflight_done(self, message: PreflightDone) -> None:
