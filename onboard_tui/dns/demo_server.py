@@ -269,7 +269,8 @@ def _tsig_refusal(wire: bytes, error: dns.rcode.Rcode) -> bytes:
     request = _unverified(wire)
     if request is None or request.tsig is None or request.keyname is None:
         return _formerr(wire)
-    log.info("demo DNS: TSIG %s from key %s", dns.rcode.to_text(error), request.keyname)
+    # tsig=True: 16 is BADVERS in a header, BADSIG in a TSIG record (RFC 8945).
+    log.info("demo DNS: TSIG %s from key %s", dns.rcode.to_text(error, True), request.keyname)
     response = dns.message.make_response(request)
     response.set_rcode(dns.rcode.NOTAUTH)
     algorithm = request.tsig[0].algorithm

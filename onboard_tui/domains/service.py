@@ -205,15 +205,25 @@ class DomainService:
 
     def add_domain(self, name: str) -> DomainRecord:
         """List a domain (validated); a name under a listed root becomes its subdomain."""
-        text = show(parse_domain(name)).lower()
+        text = mail_domain(name)
         if self.store.data.domain(text) is not None or self._root_listing(text):
             raise DomainError(f"{text} is already listed.")
         root = next((d for d in self.domains if text.endswith("." + d.name)), None)
         if root is not None:
             return self.add_subdomain(root.name, text)
-        record = DomainRecord(name=text)
+        # Listed domains below it that have not begun are verified with it, as the cloud
+        # does: they become its subdomains instead of roots needing a Begin of their own.
+        below = {
+            d.name: d.subdomains
+            for d in self.domains
+            if d.name.endswith("." + text) and d.begun_at is None and not d.verified
+        }
+        record = DomainRecord(
+            name=text, subdomains=sorted({*below, *(s for subs in below.values() for s in subs)})
+        )
 
         def change(data: SessionData) -> None:
+            data.domains = [d for d in data.domains if d.name not in below]
             data.domains.append(record)
             data.last_activity = f"Listed the domain {text}."
 
@@ -223,7 +233,7 @@ class DomainService:
     def add_subdomain(self, root: str, name: str) -> DomainRecord:
         """List `name` under the root it belongs to: verifying the root verifies it too."""
         record = self.get(root)
-        text = show(parse_domain(name)).lower()
+        text = mail_domain(name)
         if not text.endswith("." + record.name):
             raise DomainError(f"{text} is not under {record.name}.")
         if text in record.subdomains or self.store.data.domain(text) is not None:
@@ -643,6 +653,23 @@ def _next_text(due: datetime | None, now: datetime, record: DomainRecord) -> str
     return "in " + duration(due - now)
 
 
+def mail_domain(text: str) -> str:
+    """A mail domain as listed (Unicode, lower case), or an error saying what is wrong.
+
+    DNS names may hold underscores (`_dmarc`), host and mail domains may not: the cloud
+    refuses them, so they are refused here before anything is stored.
+    """
+    name = parse_domain(text)
+    shown = show(name).lower()
+    bad = next((label for label in name.labels if b"_" in label), None)
+    if bad is not None:
+        raise DomainError(
+            f"'{shown}' is not a mail domain: '{bad.decode('ascii')}' has an underscore.",
+            hint="Use letters, digits and hyphens only.",
+        )
+    return shown
+
+
 def check_update_config(config: DnsUpdateConfig) -> DnsUpdateConfig:
     """The settings cleaned up, or a DomainError saying what to fix (no I/O)."""
     server = config.server.strip()
@@ -654,7 +681,7 @@ def check_update_config(config: DnsUpdateConfig) -> DnsUpdateConfig:
         raise DomainError(f"The update server: {exc.message}") from None
     if not 1 <= config.port <= 65535:
         raise DomainError("The port must be between 1 and 65535.")
-    zone = config.zone.strip().rstrip(".")
+    zone = config.zone.strip().rstrip(".").lower()
     if zone:
         parse_domain(zone, what="zone", min_labels=1)
     algorithm = parse_algorithm(config.algorithm or "hmac-sha256")
