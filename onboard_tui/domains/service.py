@@ -148,6 +148,12 @@ class DomainService:
     def get(self, name: str) -> DomainRecord:
         found = self.store.data.domain(name)
         if found is None:
+            # The cloud names a domain by its A-labels (xn--...); the list keeps Unicode.
+            try:
+                found = self.store.data.domain(show(parse_domain(name)).lower())
+            except OnboardError:
+                found = None
+        if found is None:
             raise DomainError(f"{name} is not in the list of domains.")
         return found
 
@@ -553,13 +559,13 @@ class DomainService:
     ) -> bool:
         """Take the cloud's key, Begin time and verification; True when newly verified."""
         now = self.clock.now()
-        if report is not None:
-            self.reports[found.name] = report
         record = self.get(found.name)
+        if report is not None:
+            self.reports[record.name] = report
         newly = found.status == "verified" and not record.verified
 
         def change(data: SessionData) -> None:
-            d = data.domain(found.name)
+            d = data.domain(record.name)
             assert d is not None
             if found.key and found.key != d.key:
                 d.previous_key = d.key
@@ -582,7 +588,7 @@ class DomainService:
         if message:
             self._event(kind, message)
         if newly:
-            self._event("verified", f"{found.name} is verified.")
+            self._event("verified", f"{record.name} is verified.")
         return newly
 
     def _save(self, change: _Change, kind: str, message: str) -> None:
