@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import dns.name
 import dns.query
 import dns.rcode
 import dns.resolver
+import dns.tsig
 import dns.update
 import pytest
 
@@ -106,7 +108,7 @@ def log_on(sandbox: SandboxServer, clock: FrozenClock) -> tuple[CloudClient, Clo
 
 def knot_update(knot: KnotServer) -> dns.update.UpdateMessage:
     return dns.update.UpdateMessage(
-        f"{knot.zone}.", keyring=knot.keyring(), keyname=knot.tsig_key_name
+        f"{knot.zone}.", keyring=knot.keyring(), keyname=dns.name.from_text(knot.tsig_key_name)
     )
 
 
@@ -231,7 +233,7 @@ def test_verified_through_the_demo_server(
                     demo_dns.key_name, demo_dns.files.read_secret(), demo_dns.algorithm
                 )
             },
-            keyname=demo_dns.key_name,
+            keyname=dns.name.from_text(demo_dns.key_name),
         )
         update.add(root.key, 300, "CNAME", TARGET + ".")
         assert dns.query.udp(update, "127.0.0.1", port=demo_dns.port, timeout=3).rcode() == 0
