@@ -66,7 +66,13 @@ class OnboardingService:
         )
         self.roadmap = RoadmapService(store, clock)
         self.setup = SetupService(store, self.cloud, clock)
-        self.directory = DirectoryService(store, clock, quota_bytes=profile.quota_bytes)
+        self.directory = DirectoryService(
+            store,
+            clock,
+            domains=lambda: [n for d in store.data.domains for n in (d.name, *d.subdomains)],
+            verified=lambda: self.domains.verified_names(),
+            quota_bytes=profile.quota_bytes,
+        )
         checker = demo_dns.checker() if demo_dns else DnsChecker()
         self.domains = DomainService(store, self.cloud, clock, checker=checker)
         self.demo_smtp = demo_smtp  # the demo's mail server: Step 5 probes it, [smtp] sends to it

@@ -6,7 +6,7 @@ LDAP), so the UI calls it from a thread worker. Everything it returns is plain d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 
 from onboard_tui.clock import Clock, SystemClock
@@ -46,12 +46,21 @@ class DirectoryService:
         clock: Clock | None = None,
         *,
         domains: Callable[[], Sequence[str]] | None = None,
+        verified: Callable[[], Collection[str]] | None = None,
         quota_bytes: int = 50 * GIB,
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         self._domains = domains or (lambda: ())
+        self._verified = verified
         self.quota_bytes = quota_bytes
+
+    def mail_reaches(self, email: str) -> bool | None:
+        """Whether the user's domain is verified (Step 2): until it is, the user gets no
+        mail in the cloud. None when the session lists no domains to say either way."""
+        if self._verified is None or not self._domains():
+            return None
+        return email.rpartition("@")[2].casefold() in self._verified()
 
     # --- CSV import ------------------------------------------------------------------------
 

@@ -69,6 +69,13 @@ def demo_csv() -> str:
     return str(path) if relative.startswith("..") else relative
 
 
+def _reaches(verified: bool | None) -> Text:
+    """The domain-verified cell: until Step 2 verifies the domain, no mail reaches the user."""
+    if verified is None:
+        return Text(DASH)
+    return Text("yes") if verified else Text("no: no mail yet", style="red")
+
+
 class UsersTable(DataTable[Text]):
     """The users; Space marks the row under the cursor for a bulk action."""
 
@@ -176,7 +183,7 @@ class UsersPanel(Vertical):
             literal(user.department or DASH),
             literal(user.group or DASH),
             Text(size_text(user.source_size), justify="right"),
-            Text(DASH),
+            _reaches(self.directory.mail_reaches(user.email)),
             Text(DASH),
             Text(DASH),
         ]
