@@ -110,8 +110,9 @@ def test_status_of_a_registered_session(store: SessionStore) -> None:
     assert lines[1] == "Provider    sandbox  geography na"
     assert lines[2] == ("Organisation admin@renovations.com (registered 2026-11-25T09:30:00+00:00)")
     assert lines[3] == "Users       2  in 1 transfer groups"
-    assert lines[5] == "  1 Setup                  done"
-    assert lines[6].startswith("→ 2 Verify domain ")
+    assert lines[4].startswith("Migration   ")  # one line per transfer group
+    assert lines[6] == "  1 Setup                  done"
+    assert lines[7].startswith("→ 2 Verify domain ")
 
 
 def test_status_json(store: SessionStore) -> None:
