@@ -186,7 +186,8 @@ def ensure_demo_mail(folder: Path, users_csv: Path = USERS_CSV) -> DemoStats | N
         return None
     if root.exists():  # an interrupted generation: start again
         shutil.rmtree(root)
-    root.mkdir(parents=True, mode=0o700)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # the session folder, private
+    root.mkdir(mode=0o700)
     stats = generate(root, demo_users(users_csv))
     log.info("demo mail: %s", stats)
     return stats

@@ -4,6 +4,7 @@ the pre-flight's domain rule and the Complete tab's report."""
 from __future__ import annotations
 
 import json
+import stat
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -135,12 +136,13 @@ def test_the_demo_source_has_the_promised_shape(tmp_path: Path) -> None:
     assert counted == 601
 
 
-def test_the_full_demo_source_is_fast_and_small(tmp_path: Path) -> None:
+def test_the_full_demo_source_is_small_and_made_once(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"  # the demo's session folder does not exist yet
     started = time.monotonic()
-    stats = ensure_demo_mail(tmp_path)
-    seconds = time.monotonic() - started
-    assert stats is not None and (tmp_path / "demo-mail" / DONE_MARK).exists()
-    print(f"demo source: {stats}, {seconds:.1f} s")
+    stats = ensure_demo_mail(folder)
+    print(f"demo source: {stats}, {time.monotonic() - started:.1f} s")  # a figure, not a test
+    assert stats is not None and (folder / "demo-mail" / DONE_MARK).exists()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700  # the session folder stays private
     assert 19_000 <= stats.messages <= 21_000 and 36 <= stats.users <= 42
-    assert stats.large >= 5 and stats.bytes < 600_000_000 and seconds < 20
-    assert ensure_demo_mail(tmp_path) is None  # once
+    assert stats.large >= 5 and stats.bytes < 600_000_000
+    assert ensure_demo_mail(folder) is None  # once
