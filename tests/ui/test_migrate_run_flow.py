@@ -23,7 +23,7 @@ from tests.ui.scenes import wait_open
 from tests.ui.scenes_migrate import settle, show_tab
 
 
-async def until(pilot: Pilot[int], check: object, seconds: float = 30.0) -> None:
+async def until(pilot: Pilot[int], check: object, seconds: float = 120.0) -> None:
     assert callable(check)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
