@@ -51,7 +51,7 @@ async def open_step3(pilot: Pilot[int], tab: str) -> None:
 
 async def test_start_watch_pause_resume_complete(tmp_path: Path) -> None:
     folder = tmp_path / "s"
-    make_migration_session(folder, messages=400, item_delay_ms=20, admin_password="prompt")
+    make_migration_session(folder, messages=400, item_delay_ms=50, admin_password="prompt")
     app = make_app(folder, clock=SystemClock(), show_tour=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_step3(pilot, "staging")
@@ -86,7 +86,7 @@ async def test_start_watch_pause_resume_complete(tmp_path: Path) -> None:
         state = str(table.get_cell("Pilot", "state"))
         await until(pilot, lambda: "paused" in str(table.get_cell("Pilot", "state")))
         await pilot.press("r")
-        await until(pilot, lambda: jobs(app, "Pilot").get("done", 0) == 2, 60)
+        await until(pilot, lambda: jobs(app, "Pilot").get("done", 0) == 2, 300)
         await until(pilot, lambda: "complete" in str(table.get_cell("Pilot", "state")))
         assert state
         # Complete: both Pilot users with their numbers; exports written.
