@@ -18,7 +18,7 @@ from onboard_tui.comms import ALL, FAILED_ONLY, GROUP, NOT_YET, PLACEHOLDERS, Au
 from onboard_tui.comms.templates import TemplateError
 from onboard_tui.errors import OnboardError
 from onboard_tui.session.model import SmtpSettings
-from onboard_tui.session.secrets import Secret
+from onboard_tui.ui.dialogs.secret_prompt import SecretPrompt
 
 
 class TemplateEditor(ModalScreen[bool]):
@@ -238,11 +238,10 @@ class SmtpSettingsDialog(ModalScreen[SmtpSettings | None]):
         self.dismiss(None)
 
 
-class SmtpPasswordDialog(ModalScreen[Secret | None]):
+class SmtpPasswordDialog(SecretPrompt):
     """`password = "prompt"`: typed for this run, never stored or shown."""
 
     CSS_PATH = "comms_dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, username: str, where: str) -> None:
         super().__init__()
@@ -255,15 +254,3 @@ class SmtpPasswordDialog(ModalScreen[Secret | None]):
             yield Static(f"Password of {self.username} on {self.where}:", markup=False)
             yield Input(password=True, id="smtp-secret", compact=True)
             yield Static("Used for this run only, never stored.", classes="dialog-help")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = event.value
-        event.input.value = ""
-        self.dismiss(Secret(value) if value else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -12,7 +12,7 @@ from onboard_tui.dns import ALGORITHMS
 from onboard_tui.domains.service import check_update_config
 from onboard_tui.errors import OnboardError
 from onboard_tui.session.model import DnsUpdateConfig
-from onboard_tui.session.secrets import Secret
+from onboard_tui.ui.dialogs.secret_prompt import SecretPrompt
 
 
 class PromptDialog(ModalScreen[str | None]):
@@ -46,11 +46,10 @@ class PromptDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class LogonDialog(ModalScreen[Secret | None]):
+class LogonDialog(SecretPrompt):
     """The cloud wants the administrator's password again; it is never stored."""
 
     CSS_PATH = "verify_dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, logon_name: str, reason: str) -> None:
         super().__init__()
@@ -66,18 +65,6 @@ class LogonDialog(ModalScreen[Secret | None]):
             yield Static(
                 "The password is sent to the cloud once and not kept.", classes="dialog-help"
             )
-
-    def on_mount(self) -> None:
-        self.query_one("#logon-password", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = event.value
-        event.input.value = ""
-        self.dismiss(Secret(value) if value else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 #: What the settings dialog returns: new settings, or "clear" to remove them.
