@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from onboard_tui.clock import SystemClock
-from onboard_tui.mail.ledger import Ledger
+from onboard_tui.mail.ledger import DONE, Ledger
 from onboard_tui.mail.progress import GroupProgress, read_snapshot
 from onboard_tui.mail.scheduler import Scheduler
+from onboard_tui.session.statedb import StateDB
 from onboard_tui.session.store import SessionStore
 
 
@@ -64,3 +66,44 @@ def migration_status(store: SessionStore) -> dict[str, Any]:
         ],
         "recent_errors": list(snap.recent_errors),
     }
+
+
+@dataclass(frozen=True)
+class MigrationFacts:
+    """What Step 5's readiness gate needs to know about one user's migration.
+
+    `migrated`: a pass ended with every folder copied (skips recorded), so the mailbox is
+    in the target. `final_delta_done`: the latest pass was a delta pass (a pass after the
+    first full one) and it ended, so nothing that arrived before it is left behind.
+    """
+
+    email: str
+    group: str
+    state: str
+    passes: int
+    migrated: bool
+    final_delta_done: bool
+    last_pass_finished: str | None
+    reason: str
+
+
+def user_migration_facts(db: StateDB) -> dict[str, MigrationFacts]:
+    """Per user (email as stored), from state.db; users never started are absent."""
+    incomplete = {
+        str(r[0]).casefold()
+        for r in db.query("SELECT DISTINCT user FROM mail_checkpoints WHERE complete = 0")
+    }
+    facts = {}
+    for j in Ledger(db, SystemClock()).jobs():
+        migrated = j.passes >= 1 and j.user.casefold() not in incomplete
+        facts[j.user] = MigrationFacts(
+            email=j.user,
+            group=j.group_name,
+            state=j.state,
+            passes=j.passes,
+            migrated=migrated,
+            final_delta_done=migrated and j.passes >= 2 and j.state == DONE,
+            last_pass_finished=j.finished or None,
+            reason=j.reason,
+        )
+    return facts
