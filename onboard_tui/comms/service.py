@@ -34,7 +34,12 @@ from onboard_tui.comms.templates import (
     save_template_text,
     template_paths,
 )
-from onboard_tui.comms.values import TemplateValues, ensure_values, load_values, parse_values
+from onboard_tui.comms.values import (
+    TemplateValues,
+    ensure_values,
+    parse_values,
+    session_values,
+)
 from onboard_tui.directory.users import UserView, iter_users, page_users
 from onboard_tui.errors import OnboardError
 from onboard_tui.providers import Profile
@@ -289,7 +294,7 @@ class CommsService:
         status = self.ledger.record(name, user.email)
         sender = self._sender_text()
         try:
-            values = load_values(self.folder)
+            values = session_values(self.folder, self.store, self.clock)
             subject, body = template.render(self.user_values(user, values))
             to = str(parse_address(user.email, user.display_name, what="user address"))
         except OnboardError as exc:
@@ -317,7 +322,7 @@ class CommsService:
         """Render the template for every user of the audience; sent users are left out
         unless `force`; a user who cannot be rendered is listed with the reason."""
         template = self.template(name)
-        values = load_values(self.folder)
+        values = session_values(self.folder, self.store, self.clock)
         records = self.ledger.records(name)
         if audience.kind == GROUP:
             if not audience.group:

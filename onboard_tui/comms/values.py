@@ -1,5 +1,10 @@
 """`templates/values.toml`: the values that are not in the directory (dates, the login URL).
 
+A user's `{migration_date}` comes first from their Transfer Group's start time in
+`[migration.schedule]` of session.toml (the schedule the engine really follows, so the
+message cannot promise another day), shown in the organisation's time zone; values.toml
+is the fallback for groups without a schedule.
+
 ```toml
 migration_date = "Saturday 5 December 2026"   # for everyone, unless their group says
 login_url = "https://mail.renovations.com"
@@ -12,11 +17,17 @@ migration_date = "Saturday 28 November 2026"
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from onboard_tui.clock import Clock
 from onboard_tui.comms.templates import TemplateError
+from onboard_tui.mail.scheduler import Scheduler
 from onboard_tui.session.atomic import write_atomic
+from onboard_tui.session.store import SessionStore
 
 FILE_NAME = "values.toml"
 
@@ -42,13 +53,62 @@ class TemplateValues:
     company: str = ""
     admin_email: str = ""
     group_dates: dict[str, str] = field(default_factory=dict)
+    #: Group -> its scheduled start, as text; wins over values.toml (see `session_values`).
+    scheduled: dict[str, str] = field(default_factory=dict)
 
     def date_for(self, group: str | None) -> str:
         if group:
-            for name, value in self.group_dates.items():
-                if name.casefold() == group.casefold() and value:
-                    return value
+            for dates in (self.scheduled, self.group_dates):
+                for name, value in dates.items():
+                    if name.casefold() == group.casefold() and value:
+                        return value
         return self.migration_date
+
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def date_text(when: datetime, timezone: str) -> str:
+    """Like "Saturday 28 November 2026, 17:00 EST": English whatever the locale, in the
+    organisation's time zone (UTC when it has none or an unknown one)."""
+    try:
+        zone = ZoneInfo(timezone) if timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(zone)
+    return (
+        f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
+        f"{local:%H:%M} {local.tzname() or 'UTC'}"
+    )
+
+
+def with_schedules(
+    values: TemplateValues, schedules: Mapping[str, datetime], timezone: str
+) -> TemplateValues:
+    """`values` with each scheduled group's start time as its migration date."""
+    scheduled = {name: date_text(when, timezone) for name, when in schedules.items()}
+    return replace(values, scheduled=scheduled)
+
+
+def session_values(folder: Path, store: SessionStore, clock: Clock) -> TemplateValues:
+    """values.toml in `folder`, with the groups' start times from `[migration.schedule]`."""
+    org = store.data.organisation
+    schedules = Scheduler(store, clock).schedules()
+    return with_schedules(load_values(folder), schedules, org.timezone if org else "")
 
 
 def ensure_values(folder: Path) -> Path:
