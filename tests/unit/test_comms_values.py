@@ -60,7 +60,9 @@ def comms(store: SessionStore, clock: FrozenClock) -> CommsService:
 
     def change(data: SessionData) -> None:
         data.transfer_groups += [TransferGroup("Pilot"), TransferGroup("Wave 1")]
-        data.organisation = Organisation("admin@renovations.com", "US", "en", "America/New_York", "Renovations")
+        data.organisation = Organisation(
+            "admin@renovations.com", "US", "en", "America/New_York", "Renovations"
+        )
 
     store.update(change)
     service = CommsService(store, load_profile("sandbox"), clock)
