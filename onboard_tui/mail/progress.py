@@ -8,7 +8,7 @@ where the engine's writer keeps jobs, figures and errors. One widget path serves
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from onboard_tui.mail.ledger import JOB_STATES, JobRow
@@ -174,3 +174,43 @@ def read_snapshot(db: StateDB, now: datetime, groups: list[str] | None = None) -
         live=False,
         heartbeat=heartbeat,
     )
+
+
+def combine(
+    live: ProgressSnapshot, earlier: ProgressSnapshot | None, order: list[str]
+) -> ProgressSnapshot:
+    """The engine's live snapshot with the groups it does not run, as state.db has them.
+
+    After a restart the engine knows only the groups started in this process; groups
+    started in earlier runs (done, failed, paused) must stay on the dashboard and count in
+    the overall figures. Rates, concurrency and the ETA stay the live ones: only the
+    running groups move. `order` is the session's group order.
+    """
+    if earlier is None:
+        return live
+    have = {g.name.casefold() for g in live.groups}
+    extra = [  # not running here: the rates recorded by the earlier run are stale
+        replace(g, items_per_s=0.0, mb_per_s=0.0, eta_seconds=None, concurrency=0)
+        for g in earlier.groups
+        if g.name.casefold() not in have
+    ]
+    if not extra:
+        return live
+    by_name = {g.name.casefold(): g for g in (*live.groups, *extra)}
+    ordered = [by_name.pop(n.casefold()) for n in order if n.casefold() in by_name]
+    ordered += [g for g in (*live.groups, *extra) if g.name.casefold() in by_name]
+    o = live.overall
+    users = dict(o.users)
+    for g in extra:
+        for state, count in g.users.items():
+            users[state] = users.get(state, 0) + count
+    overall = replace(
+        o,
+        users=users,
+        items_done=o.items_done + sum(g.items_done for g in extra),
+        items_total=o.items_total + sum(g.items_total for g in extra),
+        bytes_done=o.bytes_done + sum(g.bytes_done for g in extra),
+        bytes_total=o.bytes_total + sum(g.bytes_total for g in extra),
+        items_skipped=o.items_skipped + sum(g.items_skipped for g in extra),
+    )
+    return replace(live, overall=overall, groups=tuple(ordered))

@@ -19,7 +19,7 @@ from onboard_tui.mail.engine import GroupPlan, MigrationEngine
 from onboard_tui.mail.errors import MailError
 from onboard_tui.mail.ledger import JobRow, Ledger
 from onboard_tui.mail.preflight import PreflightReport, run_preflight
-from onboard_tui.mail.progress import ProgressSnapshot, read_snapshot
+from onboard_tui.mail.progress import ProgressSnapshot, combine, read_snapshot
 from onboard_tui.mail.reports import FolderRow, UserReport, reconcile, user_reports
 from onboard_tui.mail.scheduler import Scheduler
 from onboard_tui.mail.source import MailSource
@@ -72,6 +72,7 @@ class MigrationService:
         self.scheduler = Scheduler(store, clock)
         #: The mailbox quota the pre-flight measures against (the profile's).
         self.quota_bytes = quota_bytes
+        self._earlier: tuple[tuple[str, ...], ProgressSnapshot | None] | None = None
 
     @property
     def observer(self) -> bool:
@@ -260,9 +261,17 @@ class MigrationService:
 
     def snapshot(self) -> ProgressSnapshot:
         """From the engine when it runs here, else from state.db (observer)."""
+        names = self.group_names()
         if self.engine is not None:
-            return self.engine.snapshot()
-        return read_snapshot(self.store.db, self.clock.now(), self.group_names() or None)
+            live = self.engine.snapshot()
+            # Groups of earlier runs, read once per set of groups this engine runs: while
+            # this process holds the lock, nothing else changes their rows.
+            others = tuple(n for n in names if live.group(n) is None)
+            if self._earlier is None or self._earlier[0] != others:
+                stored = read_snapshot(self.store.db, live.at, list(others)) if others else None
+                self._earlier = (others, stored)
+            return combine(live, self._earlier[1], names)
+        return read_snapshot(self.store.db, self.clock.now(), names or None)
 
     def jobs(self, group: str | None = None) -> list[JobRow]:
         return Ledger(self.store.db, self.clock).jobs(group)
