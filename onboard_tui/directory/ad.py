@@ -6,7 +6,7 @@ because that is where Exchange delivers; `mail` is the fallback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from onboard_tui.directory.checks import Problem, domain_problem, email_problem
 from onboard_tui.directory.errors import DirectoryError
@@ -26,6 +26,8 @@ ATTRIBUTES = [
     "userPrincipalName", "department", "memberOf",
 ]  # fmt: skip
 BATCH = 2000
+#: How often (entries) a long read reports its progress.
+PROGRESS_EVERY = 500
 
 
 def primary_address(entry: dict[str, list[str]]) -> tuple[str, list[str]]:
@@ -71,15 +73,22 @@ def candidate(line: int, dn: str, entry: dict[str, list[str]]) -> Candidate:
 
 
 def stage_entries(
-    stage: Stage, entries: Iterator[tuple[str, Candidate]], domains: tuple[str, ...]
+    stage: Stage,
+    entries: Iterator[tuple[str, Candidate]],
+    domains: tuple[str, ...],
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[int, list[Problem]]:
-    """Check and stage candidates; the 'line' of an LDAP entry is its position."""
+    """Check and stage candidates; the 'line' of an LDAP entry is its position.
+
+    `progress` hears the number of entries read so far, every few hundred."""
     problems: list[Problem] = []
     seen: set[str] = set()
     batch: list[Candidate] = []
     count = 0
     for dn, c in entries:
         count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
         reason = email_problem(c.email) or domain_problem(c.email, domains)
         if not reason and c.email.casefold() in seen:
             reason = "duplicate: another entry has the same address."
@@ -100,6 +109,7 @@ def plan_ad(
     source: LdapSource,
     password: Secret,
     domains: tuple[str, ...] = (),
+    progress: Callable[[int], None] | None = None,
 ) -> ImportPlan:
     """Read every matching user into a stage and compare with the session's users."""
     if not source.base_dn:
@@ -112,7 +122,7 @@ def plan_ad(
             conn, source, source.filter or DEFAULT_FILTER, ATTRIBUTES, referrals
         )
         pairs = ((dn, candidate(n, dn, e)) for n, (dn, e) in enumerate(entries, start=1))
-        count, problems = stage_entries(stage, pairs, domains)
+        count, problems = stage_entries(stage, pairs, domains, progress)
         plan = finish_plan(stage, store, source=source.url, rows=count, problems=problems)
     except BaseException:
         stage.drop()

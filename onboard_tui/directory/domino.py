@@ -8,7 +8,7 @@ can say when the replica was last refreshed and what moved since.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,36 +37,72 @@ class RefreshResult:
     total: int
 
 
+@dataclass(frozen=True)
+class ReplicaChange:
+    """One person the last refresh added, changed or removed."""
+
+    change: str  # "added", "changed" or "removed"
+    dn: str
+    mail: str
+    name: str
+
+
+# The list of the last refresh's changes is kept beside the replica (replaced on every
+# refresh), so the Users tab can show who moved, not only how many.
+_CHANGES_TABLE = """CREATE TABLE IF NOT EXISTS domino_changes (
+    change TEXT NOT NULL, dn TEXT NOT NULL, mail TEXT NOT NULL, name TEXT NOT NULL)"""
+#: How often (entries) a long refresh reports its progress.
+PROGRESS_EVERY = 500
+
+
 def _digest(values: tuple[str, ...]) -> str:
     return hashlib.sha1("\x1f".join(values).encode(), usedforsecurity=False).hexdigest()
 
 
 def refresh_replica(
-    db: StateDB, source: LdapSource, password: Secret, now: datetime
+    db: StateDB,
+    source: LdapSource,
+    password: Secret,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
 ) -> RefreshResult:
-    """Read the directory and bring the replica in line, in one transaction."""
+    """Read the directory and bring the replica in line, in one transaction.
+
+    `progress` is called with the number of entries read so far, every few hundred."""
     conn = open_bound(source, password)
     stamp = now.isoformat()
     try:
-        known = {dn.casefold(): d for dn, d in db.query("SELECT dn, digest FROM domino_entries")}
+        known = {
+            dn.casefold(): (dn, d, mail, cn)
+            for dn, d, mail, cn in db.query("SELECT dn, digest, mail, cn FROM domino_entries")
+        }
         seen: set[str] = set()
         upserts: list[tuple[str, ...]] = []
-        added = changed = 0
-        for dn, entry in paged_entries(conn, source, source.filter or DEFAULT_FILTER, ATTRIBUTES):
+        changes: list[tuple[str, str, str, str]] = []
+        entries = paged_entries(conn, source, source.filter or DEFAULT_FILTER, ATTRIBUTES)
+        for count, (dn, entry) in enumerate(entries, start=1):
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
             values = tuple((entry.get(f) or [""])[0].strip() for f in _FIELDS)
             digest = _digest(values)
             key = dn.casefold()
             seen.add(key)
             old = known.get(key)
-            if old == digest:
+            if old is not None and old[1] == digest:
                 continue
-            added += old is None
-            changed += old is not None
+            changes.append(("added" if old is None else "changed", dn, values[0], values[1]))
             upserts.append((dn, *values, digest, stamp))
     finally:
         _quietly_unbind(conn)
-    removed = [(dn,) for dn in known if dn not in seen]
+    gone = [(dn, mail, cn) for key, (dn, _d, mail, cn) in known.items() if key not in seen]
+    changes += [("removed", dn, mail, cn) for dn, mail, cn in gone]
+    removed = [(dn,) for dn, _mail, _cn in gone]
+    added = sum(1 for c in changes if c[0] == "added")
+    changed = sum(1 for c in changes if c[0] == "changed")
     with db.transaction() as c:
+        c.execute(_CHANGES_TABLE)
+        c.execute("DELETE FROM domino_changes")
+        c.executemany("INSERT INTO domino_changes VALUES (?, ?, ?, ?)", changes)
         c.executemany(
             """INSERT INTO domino_entries (dn, mail, cn, uid, mailfile, mailserver, digest,
             updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dn) DO UPDATE SET
@@ -91,6 +127,20 @@ def last_refresh(db: StateDB) -> RefreshResult | None:
         return None
     at, added, changed, removed, total = rows[0]
     return RefreshResult(datetime.fromisoformat(at), added, changed, removed, total)
+
+
+def last_changes(db: StateDB, limit: int = 1000) -> list[ReplicaChange]:
+    """Who the last refresh added, changed or removed (at most `limit`), removed first."""
+    exists = db.query("SELECT 1 FROM sqlite_master WHERE name = 'domino_changes'")
+    if not exists:
+        return []
+    rows = db.query(
+        """SELECT change, dn, mail, name FROM domino_changes
+        ORDER BY CASE change WHEN 'removed' THEN 0 WHEN 'changed' THEN 1 ELSE 2 END, dn
+        LIMIT ?""",
+        [limit],
+    )
+    return [ReplicaChange(*row) for row in rows]
 
 
 def plan_from_replica(store: SessionStore, domains: tuple[str, ...] = ()) -> ImportPlan:

@@ -22,6 +22,7 @@ from onboard_tui.directory.filters import UserFilter
 from onboard_tui.directory.groups import GroupInfo, MembershipPreview
 from onboard_tui.directory.imports import ImportPlan, apply_plan, discard_plan, finish_plan
 from onboard_tui.directory.ldapconn import ConnectionReport, check_connection, password_of
+from onboard_tui.directory.ldapform import KINDS, LdapForm
 from onboard_tui.directory.mapping import ColumnMapping, guess_mapping
 from onboard_tui.directory.settings import QuotaReport
 from onboard_tui.directory.sniff import CsvFormat
@@ -180,24 +181,71 @@ class DirectoryService:
             raise DirectoryError(f"No connection to {name} is set up in this session.")
         return source
 
-    def test_connection(self, password: Secret | None = None, kind: str = "ad") -> ConnectionReport:
-        """Test connection: which stage (lookup, TCP, TLS, bind, search base) failed."""
-        return check_connection(self._source(kind), password)
+    def directory_kind(self) -> str:
+        """The directory the session reads: Active Directory unless only Domino is set."""
+        d = self.store.data.directory
+        return "domino" if d.ad is None and d.domino is not None else "ad"
 
-    def plan_ad(self, password: Secret | None = None) -> ImportPlan:
+    def ldap_form(self, kind: str | None = None) -> LdapForm:
+        """The connection form of a directory: the saved settings, or the defaults."""
+        kind = kind or self.directory_kind()
+        return LdapForm.of(kind, getattr(self.store.data.directory, kind))
+
+    def save_ldap(self, form: LdapForm) -> LdapSource:
+        """Check the form and save it to session.toml (never a password, only its reference)."""
+        kind = form.kind if form.kind in KINDS else "ad"
+        source = form.to_source(getattr(self.store.data.directory, kind))
+        self.store.update(lambda data: setattr(data.directory, kind, source))
+        return source
+
+    def test_connection(
+        self,
+        password: Secret | None = None,
+        kind: str = "ad",
+        *,
+        source: LdapSource | None = None,
+    ) -> ConnectionReport:
+        """Test connection: which stage (lookup, TCP, TLS, bind, search base) failed.
+
+        `source` tests settings not saved yet (the form as typed)."""
+        return check_connection(source or self._source(kind), password)
+
+    def plan_ad(
+        self, password: Secret | None = None, progress: Callable[[int], None] | None = None
+    ) -> ImportPlan:
         """Read Active Directory (paged) and compare; apply with `apply_import`."""
         source = self._source("ad")
-        return plan_ad(self.store, source, password_of(source, password), tuple(self._domains()))
+        return plan_ad(
+            self.store, source, password_of(source, password), tuple(self._domains()), progress
+        )
 
-    def refresh_domino(self, password: Secret | None = None) -> _domino.RefreshResult:
+    def refresh_domino(
+        self, password: Secret | None = None, progress: Callable[[int], None] | None = None
+    ) -> _domino.RefreshResult:
         """Bring the local Domino replica up to date; returns what changed."""
         source = self._source("domino")
         return _domino.refresh_replica(
-            self.store.db, source, password_of(source, password), self.clock.now()
+            self.store.db, source, password_of(source, password), self.clock.now(), progress
         )
 
     def domino_last_refresh(self) -> _domino.RefreshResult | None:
         return _domino.last_refresh(self.store.db)
+
+    def domino_changes(self, limit: int = 1000) -> list[_domino.ReplicaChange]:
+        """Who the last refresh of the replica added, changed or removed."""
+        return _domino.last_changes(self.store.db, limit)
+
+    def plan_directory(
+        self,
+        kind: str,
+        password: Secret | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportPlan:
+        """Import from a directory: AD read directly; Domino refreshed, then its replica."""
+        if kind == "domino":
+            self.refresh_domino(password, progress)
+            return self.plan_domino()
+        return self.plan_ad(password, progress)
 
     def plan_domino(self) -> ImportPlan:
         """The replica's people as an import plan."""

@@ -4,6 +4,7 @@ disabled accounts left out, proxyAddresses, and Test connection's failing stage.
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -115,3 +116,28 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_saved_form_tests_and_imports_with_progress(
+    service: DirectoryService, slapd_server: SlapdServer
+) -> None:
+    """The Users tab's path: the form saved, Test connection on it, then a paged import."""
+    form = service.ldap_form("ad")
+    form.host, form.port, form.security = slapd_server.host, str(slapd_server.port), "plain"
+    form.bind_user, form.base_dn, form.filter = (
+        slapd_server.reader_dn,
+        slapd_server.base_dn,
+        ENABLED_USERS,
+    )
+    service.save_ldap(form)
+    password = Secret(slapd_server.reader_password)
+    assert service.test_connection(password, "ad").ok
+    wrong = service.test_connection(Secret("wrong"), "ad")
+    assert wrong.failed_stage == "bind"
+    unsaved = replace(form, base_dn="ou=Nowhere,dc=example,dc=test").to_source()
+    assert service.test_connection(password, source=unsaved).failed_stage == "search base"
+    counts: list[int] = []
+    plan = service.plan_directory("ad", password, counts.append)
+    assert counts and counts == sorted(counts) and counts[-1] <= plan.rows
+    assert plan.difference.added == plan.rows > 1000
+    service.discard_import(plan)

@@ -130,8 +130,10 @@ def test_domino_replica_refreshes_incrementally(
     store = SessionStore.create(tmp_path / "s", data)
     service = DirectoryService(store)
     password = Secret(server.reader_password)
+    assert service.domino_changes() == []  # never refreshed
     first = service.refresh_domino(password)
     assert (first.added, first.changed, first.removed, first.total) == (2, 0, 0, 2)
+    assert {c.change for c in service.domino_changes()} == {"added"}
     plan = service.plan_domino()
     assert plan.difference.added == 2
     service.apply_import(plan, skip_problems=False)
@@ -151,9 +153,17 @@ def test_domino_replica_refreshes_incrementally(
         )
     finally:
         root.unbind()
-    second = service.refresh_domino(password)
+    seen: list[int] = []
+    second = service.refresh_domino(password, seen.append)
     assert (second.added, second.changed, second.removed, second.total) == (1, 1, 1, 2)
     assert service.domino_last_refresh() == second
+    changes = [(c.change, c.mail) for c in service.domino_changes()]
+    assert changes == [
+        ("removed", "eve@renovations.com"),
+        ("changed", "dan@renovations.com"),
+        ("added", "fay@renovations.com"),
+    ]
+    assert seen == []  # progress is reported every few hundred entries, not for three
     d = service.plan_domino().difference
     assert (d.added, d.changed, d.missing) == (1, 1, 1)
     store.close()
