@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -34,6 +34,8 @@ from onboard_tui.cloud.models import (
     CloudDomain,
     CloudItem,
     CloudLogon,
+    CloudUser,
+    CloudUserPage,
     Geography,
     MailboxUsage,
     Organisation,
@@ -248,6 +250,76 @@ class CloudClient:
             },
         )
 
+    # --- users (Steps 3 and 4) -----------------------------------------------------------
+
+    def users_page(
+        self,
+        logon: CloudLogon,
+        *,
+        cursor: str = "",
+        limit: int = 500,
+        subscription: str = "",
+        activation: str = "",
+    ) -> CloudUserPage:
+        """`GET /v1/users`: one page, by email; filters take the contract's state values."""
+        query = {"limit": str(limit)}
+        for key, value in (
+            ("cursor", cursor),
+            ("subscription", subscription),
+            ("activation", activation),
+        ):
+            if value:
+                query[key] = value
+        body = self._call("GET", "/v1/users?" + urlencode(query), logon=logon)
+        return CloudUserPage(
+            [_user(u) for u in body.objects("users")], body.text("next_cursor", optional=True)
+        )
+
+    def all_users(
+        self, logon: CloudLogon, *, subscription: str = "", activation: str = ""
+    ) -> list[CloudUser]:
+        """Every page of `GET /v1/users` (same filters as `users_page`)."""
+        found: list[CloudUser] = []
+        cursor = ""
+        while True:
+            page = self.users_page(
+                logon, cursor=cursor, subscription=subscription, activation=activation
+            )
+            found.extend(page.users)
+            if not page.next_cursor or page.next_cursor == cursor:
+                return found
+            cursor = page.next_cursor
+
+    def user(self, logon: CloudLogon, email: str) -> CloudUser:
+        """`GET /v1/users/{email}` (404 `not-found` when not provisioned)."""
+        return _user(self._call("GET", _user_path(email), logon=logon))
+
+    def provision_user(
+        self, logon: CloudLogon, email: str, display_name: str, given: str = "", family: str = ""
+    ) -> CloudUser:
+        """`PUT /v1/users/{email}`: create the user (or update the names); repeatable."""
+        payload = {"display_name": display_name, "given_name": given, "family_name": family}
+        return _user(self._call("PUT", _user_path(email), json=payload, logon=logon))
+
+    def assign_subscription(self, logon: CloudLogon, email: str, kind: str = "") -> CloudUser:
+        """`PUT /v1/users/{email}/subscription`; repeating keeps `assigned_at`.
+
+        `403 assigned-at-provider` means only the solution provider's portal assigns.
+        """
+        payload = {"type": kind} if kind else {}
+        path = _user_path(email) + "/subscription"
+        return _user(self._call("PUT", path, json=payload, logon=logon))
+
+    def unassign_subscription(self, logon: CloudLogon, email: str) -> CloudUser:
+        """`DELETE /v1/users/{email}/subscription`."""
+        return _user(self._call("DELETE", _user_path(email) + "/subscription", logon=logon))
+
+    def activate_user(self, email: str, password: Secret) -> CloudUser:
+        """`POST /v1/users/{email}/activation`: the user's own first logon (no bearer)."""
+        path = _user_path(email) + "/activation"
+        body = self._call("POST", path, json={"password": password.reveal()}, redact=[password])
+        return _user(body)
+
     # --- plumbing --------------------------------------------------------------------
 
     def _call(
@@ -365,6 +437,27 @@ def _item(body: JsonObject, *, created: bool = False) -> CloudItem:
         sha256=body.text("sha256"),
         stored_at=body.optional_time("stored_at"),
         created=created,
+    )
+
+
+def _user_path(email: str) -> str:
+    return "/v1/users/" + quote(email.strip().lower(), safe="")
+
+
+def _user(body: JsonObject) -> CloudUser:
+    subscription = body.object("subscription")
+    activation = body.object("activation")
+    return CloudUser(
+        email=body.text("email"),
+        display_name=body.text("display_name", optional=True),
+        given_name=body.text("given_name", optional=True),
+        family_name=body.text("family_name", optional=True),
+        provisioned_at=body.optional_time("provisioned_at"),
+        subscription=subscription.text("state"),
+        subscription_type=subscription.text("type", optional=True),
+        assigned_at=subscription.optional_time("assigned_at"),
+        activation=activation.text("state"),
+        activated_at=activation.optional_time("activated_at"),
     )
 
 

@@ -116,3 +116,39 @@ class MailboxUsage:
     items: int
     max_item_bytes: int
     by_kind: dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class CloudUser:
+    """A provisioned user as the cloud holds it (docs/cloud-api.md 4.2).
+
+    `subscription` is `unassigned` or `assigned` (with its `subscription_type`);
+    `activation` is `pending` until the user's first logon, then `active`.
+    """
+
+    email: str
+    display_name: str
+    given_name: str
+    family_name: str
+    provisioned_at: datetime | None
+    subscription: str
+    subscription_type: str
+    assigned_at: datetime | None
+    activation: str
+    activated_at: datetime | None
+
+    @property
+    def assigned(self) -> bool:
+        return self.subscription == "assigned"
+
+    @property
+    def active(self) -> bool:
+        return self.activation == "active"
+
+
+@dataclass(frozen=True)
+class CloudUserPage:
+    """One page of `GET /v1/users`; `next_cursor` is "" on the last page."""
+
+    users: list[CloudUser]
+    next_cursor: str

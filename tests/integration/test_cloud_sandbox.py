@@ -270,7 +270,7 @@ def test_head_is_get_without_a_body(sandbox: SandboxServer) -> None:
 def test_errors_are_problem_json(sandbox: SandboxServer) -> None:
     with httpx.Client(base_url=sandbox.url, trust_env=False) as raw:
         missing = raw.get("/v1/nothing")
-        planned = raw.get("/v1/users")
+        anonymous = raw.get("/v1/users")
         wrong = raw.delete("/v1/geographies")
     assert missing.status_code == 404
     assert missing.headers["Content-Type"] == "application/problem+json; charset=utf-8"
@@ -280,7 +280,8 @@ def test_errors_are_problem_json(sandbox: SandboxServer) -> None:
         "status": 404,
         "detail": "There is no resource at /v1/nothing.",
     }
-    assert planned.status_code == 501
+    assert anonymous.status_code == 401  # implemented now (issue 7): needs a logon
+    assert anonymous.json()["type"] == "urn:onboard-tui:problem:logon-required"
     assert wrong.status_code == 405
     assert wrong.headers["Allow"] == "GET"
 

@@ -14,6 +14,7 @@ from http import HTTPStatus
 
 from onboard_tui.clock import Clock
 from onboard_tui.cloud.sandbox.store import SandboxStore
+from onboard_tui.cloud.sandbox.users import ActivationSchedule
 from onboard_tui.providers import Profile
 
 PROBLEM_TYPE = "urn:onboard-tui:problem:"
@@ -30,6 +31,8 @@ class Request:
     headers: Mapping[str, str]
     body: bytes = b""
     params: Mapping[str, str] = field(default_factory=dict)
+    #: The query string's parameters (the last value of each name); only /v1/users reads it.
+    query: Mapping[str, str] = field(default_factory=dict)
 
     def json(self) -> dict[str, object]:
         """The body as a JSON object, or a 400 problem that says what is wrong with it."""
@@ -99,13 +102,15 @@ class ApiProblem(Exception):
 @dataclass
 class SandboxContext:
     """What every handler may use: the state, the profile it serves, time, its own URL, and
-    the DNS server (`host:port`, "" for the system resolver) it verifies domains through."""
+    the DNS server (`host:port`, "" for the system resolver) it verifies domains through.
+    `activation` is when users activate by themselves (the demo), None: only by hand."""
 
     store: SandboxStore
     profile: Profile
     clock: Clock
     base_url: str = ""
     dns_server: str = ""
+    activation: ActivationSchedule | None = None
 
 
 def rfc3339(when: datetime) -> str:

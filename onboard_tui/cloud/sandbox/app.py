@@ -25,13 +25,21 @@ class SandboxApp:
         self.faults = faults
         self.router = Router(ROUTES, PLANNED)
 
-    def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
+    def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        query: Mapping[str, str] | None = None,
+    ) -> Response:
         fault = self.faults.take(path)
         if fault is not None:
             return fault.problem().response()
         try:
             handler, params = self.router.resolve(method, path)
-            return handler(self.context, Request(method, path, headers, body, params))
+            request = Request(method, path, headers, body, params, dict(query or {}))
+            return handler(self.context, request)
         except ApiProblem as problem:
             return problem.response()
         except Exception:

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from onboard_tui import __version__
 from onboard_tui.clock import Clock, SystemClock
@@ -25,6 +25,7 @@ from onboard_tui.cloud.sandbox.app import SandboxApp
 from onboard_tui.cloud.sandbox.faults import FaultInjector
 from onboard_tui.cloud.sandbox.handlers.mailboxes import MAX_ITEM_BODY
 from onboard_tui.cloud.sandbox.store import SandboxStore
+from onboard_tui.cloud.sandbox.users import ActivationSchedule
 from onboard_tui.errors import OnboardError
 from onboard_tui.providers import Profile
 from onboard_tui.providers.reader import is_loopback
@@ -92,7 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
     def _answer(self) -> None:
-        path = urlsplit(self.path).path or "/"
+        parts = urlsplit(self.path)
+        path = parts.path or "/"
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
         try:
             body = self._read_body()
         except ApiProblem as problem:
@@ -102,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         if self.server.item_delay and self.command == "PUT" and path.startswith("/v1/mailboxes/"):
             time.sleep(self.server.item_delay)  # the demo's realistic pace
-        self._send(self.server.app.handle(self.command, path, headers, body))
+        self._send(self.server.app.handle(self.command, path, headers, body, query))
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -163,6 +166,7 @@ class SandboxServer:
         allow_remote: bool = False,
         dns_server: str = "",
         item_delay: float = 0.0,
+        activation: ActivationSchedule | None = None,
     ) -> None:
         if not is_loopback(host) and not allow_remote:
             raise OnboardError(
@@ -177,6 +181,8 @@ class SandboxServer:
         self.dns_server = dns_server
         #: Seconds each mailbox item PUT waits: the demo's pace, so its dashboard moves.
         self.item_delay = item_delay
+        #: When users activate by themselves after assignment (the demo); None: by hand only.
+        self.activation = activation
         self.faults = FaultInjector()
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -190,7 +196,13 @@ class SandboxServer:
         if self._server is not None:
             return self.url
         store = SandboxStore(self.db_path)
-        context = SandboxContext(store, self.profile, self.clock, dns_server=self.dns_server)
+        context = SandboxContext(
+            store,
+            self.profile,
+            self.clock,
+            dns_server=self.dns_server,
+            activation=self.activation,
+        )
         try:
             server = _HTTPServer((self.host, self.port), SandboxApp(context, self.faults))
         except OSError as exc:

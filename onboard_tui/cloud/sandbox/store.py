@@ -1,4 +1,4 @@
-"""The sandbox's state in SQLite: organisations and logon sessions.
+"""The sandbox's state in SQLite: organisations, logon sessions, domains, items, users.
 
 One connection shared by the request threads behind a lock: the sandbox serves one
 administrator, so simplicity wins over concurrency. WAL keeps readers of the file (tests,
@@ -15,10 +15,11 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from onboard_tui.errors import OnboardError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS organisations (
@@ -66,6 +67,23 @@ CREATE TABLE IF NOT EXISTS mailbox_items (
     body          BLOB NOT NULL,
     PRIMARY KEY (org_id, email, source_id)
 );
+CREATE TABLE IF NOT EXISTS users (
+    org_id             TEXT NOT NULL REFERENCES organisations(org_id) ON DELETE CASCADE,
+    email              TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name       TEXT NOT NULL,
+    given_name         TEXT NOT NULL DEFAULT '',
+    family_name        TEXT NOT NULL DEFAULT '',
+    provisioned_at     TEXT NOT NULL,
+    subscription       TEXT NOT NULL DEFAULT 'unassigned',
+    subscription_type  TEXT NOT NULL DEFAULT '',
+    assigned_at        TEXT NOT NULL DEFAULT '',
+    activation         TEXT NOT NULL DEFAULT 'pending',
+    activated_at       TEXT NOT NULL DEFAULT '',
+    activate_due       TEXT NOT NULL DEFAULT '',
+    password_hash      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (org_id, email)
+);
+CREATE INDEX IF NOT EXISTS users_due ON users(org_id, activation, activate_due);
 """
 
 
@@ -180,6 +198,11 @@ class SandboxStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """One statement under the lock (the users resource keeps its SQL beside it)."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     # --- organisations -------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from onboard_tui.cloud.sandbox.handlers import (
     organisations,
     service,
     sessions,
+    users,
 )
 from onboard_tui.cloud.sandbox.router import Route
 
@@ -24,9 +25,15 @@ ROUTES = (
     Route("PUT", "/v1/mailboxes/{email}/items/{source_id}", mailboxes.put_item),
     Route("GET", "/v1/mailboxes/{email}/items/{source_id}", mailboxes.show_item),
     Route("GET", "/v1/mailboxes/{email}/usage", mailboxes.usage),
+    Route("GET", "/v1/users", users.list_users),
+    Route("PUT", "/v1/users/{email}", users.provision),
+    Route("GET", "/v1/users/{email}", users.show_user),
+    Route("PUT", "/v1/users/{email}/subscription", users.assign),
+    Route("DELETE", "/v1/users/{email}/subscription", users.unassign),
+    Route("POST", "/v1/users/{email}/activation", users.activate),
 )
 
-#: In the contract, not in the sandbox yet: answered with 501 rather than 404.
-PLANNED = ("/v1/users",)
+#: In the contract, not in the sandbox yet: answered with 501 rather than 404 (none today).
+PLANNED: tuple[str, ...] = ()
 
 __all__ = ["PLANNED", "ROUTES"]
