@@ -18,7 +18,7 @@ from typing import Any
 
 from onboard_tui.errors import OnboardError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS users (
@@ -164,7 +164,32 @@ CREATE TABLE IF NOT EXISTS comms_sent (
 CREATE INDEX IF NOT EXISTS comms_sent_status ON comms_sent(template, status);
 """
 
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _SCHEMA_V4}
+# v5 (subscriptions): per user, when they became ready to provision (the deadline counts
+# from it) and the cloud's subscription and activation state as last polled.
+_SCHEMA_V5 = """
+CREATE TABLE IF NOT EXISTS subscriptions (
+    user TEXT PRIMARY KEY COLLATE NOCASE,
+    ready_at TEXT NOT NULL,
+    provisioned INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'unassigned',
+    type TEXT NOT NULL DEFAULT '',
+    assigned_at TEXT NOT NULL DEFAULT '',
+    assigned_by TEXT NOT NULL DEFAULT '',
+    activation TEXT NOT NULL DEFAULT 'pending',
+    activated_at TEXT NOT NULL DEFAULT '',
+    polled_at TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS subscriptions_state ON subscriptions(state, activation);
+"""
+
+_MIGRATIONS: dict[int, str] = {
+    1: _SCHEMA_V1,
+    2: _SCHEMA_V2,
+    3: _SCHEMA_V3,
+    4: _SCHEMA_V4,
+    5: _SCHEMA_V5,
+}
 
 
 class StateDBError(OnboardError):
