@@ -177,7 +177,12 @@ def load_mapping(path: Path, headers: list[str]) -> ColumnMapping:
             raise DirectoryError(
                 f"The mapping file {path}: '{key}' is not a field ({allowed})."
             ) from None
-        for name in [value] if isinstance(value, str) else list(value):
+        if not isinstance(value, str | list):
+            raise DirectoryError(
+                f"The mapping file {path}: '{key}' must be a column name or a list of them, "
+                f"not {value!r}."
+            )
+        for name in [value] if isinstance(value, str) else value:
             column = by_name.get(normalise(str(name)))
             if column is None:
                 raise DirectoryError(

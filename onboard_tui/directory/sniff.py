@@ -49,7 +49,7 @@ def detect_format(path: Path) -> CsvFormat:
     encoding = detect_encoding(head, path)
     text = _decode_head(head, encoding, path)
     lines = text.splitlines()
-    first = lines[0].strip() if lines else ""
+    first = lines[0].strip(" ") if lines else ""  # not strip(): "sep=\t" names a tab
     if first.lower().startswith("sep=") and len(first) == 5:
         return CsvFormat(encoding, first[4], skip_first_line=True)
     return CsvFormat(encoding, detect_delimiter(text))
