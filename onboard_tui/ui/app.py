@@ -7,9 +7,12 @@ message; one handler turns any worker failure into a notification, never a trace
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -40,6 +43,11 @@ from onboard_tui.ui.screens.session_problem import SessionProblemScreen
 from onboard_tui.ui.screens.setup import SetupScreen
 from onboard_tui.ui.screens.step_screen import StepScreen
 
+if TYPE_CHECKING:
+    from onboard_tui.answers import Answers
+    from onboard_tui.session.secrets import Secret
+    from onboard_tui.ui.answers_driver import Outcome
+
 log = logging.getLogger(__name__)
 
 
@@ -57,8 +65,11 @@ class OnboardApp(App[int]):
         clock: Clock | None = None,
         new: NewSession | None = None,
         show_tour: bool = True,
+        answers: AnswersRun | None = None,
     ) -> None:
         super().__init__()
+        self.answers = answers
+        self.answers_task: asyncio.Task[None] | None = None
         self.session_file, self.session_folder = session_paths(session_path)
         self.clock = clock or SystemClock()
         self.new = new
@@ -130,6 +141,9 @@ class OnboardApp(App[int]):
             )
         for warning in service.warnings():
             self.notify(warning, severity="warning", timeout=15, markup=False)
+        if self.answers is not None:
+            self.answers_task = asyncio.get_running_loop().create_task(self._run_answers())
+            return
         note = service.roadmap.resume_note()
         if note is None and self.show_tour and not service.roadmap.tour_seen:
             self.action_tour()
@@ -141,6 +155,25 @@ class OnboardApp(App[int]):
                 timeout=8,
                 markup=False,
             )
+
+    async def _run_answers(self) -> None:
+        """The answers file drives the screens; the result stays on screen (or exits)."""
+        from onboard_tui.ui.answers_driver import AnswersDriver
+
+        assert self.answers is not None
+        await asyncio.sleep(0.2)  # the first screen composes
+        outcome = await AnswersDriver(self, self.answers.answers, self.answers.secrets).run()
+        self.answers.outcome = outcome
+        if self.answers.quit_when_done:
+            self.exit(0 if outcome.ok else 1)
+            return
+        self.notify(
+            outcome.summary(),
+            title="Answers file",
+            severity="information" if outcome.ok else "error",
+            timeout=30,
+            markup=False,
+        )
 
     def _screen_factory(self, step_id: StepId) -> Callable[[], Screen[None]]:
         service = self.service
@@ -252,6 +285,18 @@ class OnboardApp(App[int]):
             markup=False,
         )
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report lists local variables, and one may hold a typed password:
+        the report here has no locals; the log has the traceback for the developers."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        log.error("the wizard stopped on an unexpected error", exc_info=True)
+        self.bell()
+        report = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
+
     def on_unmount(self) -> None:
         if self.service is not None:
             self.service.close()
@@ -264,6 +309,17 @@ def make_app(
     clock: Clock | None = None,
     new: NewSession | None = None,
     show_tour: bool = True,
+    answers: AnswersRun | None = None,
 ) -> OnboardApp:
     """The one way the CLI and the tests build the wizard."""
-    return OnboardApp(session_path, clock=clock, new=new, show_tour=show_tour)
+    return OnboardApp(session_path, clock=clock, new=new, show_tour=show_tour, answers=answers)
+
+
+@dataclass
+class AnswersRun:
+    """An answers file to carry out once the session is open, with its secrets resolved."""
+
+    answers: Answers
+    secrets: dict[str, Secret]
+    quit_when_done: bool = False
+    outcome: Outcome | None = None
