@@ -47,6 +47,7 @@ def main(ctx: click.Context) -> None:
     \b
     onboard-tui SESSION      open (or create) a session in the wizard
     onboard-tui demo         the wizard on the built-in sandbox
+    onboard-tui serve SESSION   the wizard in a browser (http://127.0.0.1:8080)
     """
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
@@ -59,6 +60,31 @@ def open_cmd(session: Path) -> None:
     _run_tui(session)
 
 
+def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--host, --port and --public-url of `serve` and `demo --serve`."""
+    for option in reversed(
+        (
+            click.option(
+                "--host",
+                default="127.0.0.1",
+                show_default=True,
+                help="Address to listen on. Anything but loopback lets other machines in "
+                "(a warning says so).",
+            ),
+            click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535)),
+            click.option(
+                "--public-url",
+                default=None,
+                metavar="URL",
+                help="The address browsers use to reach this server (behind a proxy or "
+                "tunnel); default http://HOST:PORT.",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.option(
     "--dir",
@@ -68,17 +94,57 @@ def open_cmd(session: Path) -> None:
     show_default=True,
     help="Folder of the demo session; running demo again resumes it.",
 )
-def demo(folder: Path) -> None:
-    """Open the wizard on the built-in sandbox (creates or resumes the demo session)."""
+@click.option("--serve", "in_browser", is_flag=True, help="Serve it in a browser instead.")
+@_serve_options
+def demo(folder: Path, in_browser: bool, host: str, port: int, public_url: str | None) -> None:
+    """Open the wizard on the built-in sandbox (creates or resumes the demo session).
+
+    With --serve the wizard is served over HTTP for a browser, as `serve` does.
+    """
     from onboard_tui.mail.demo import ensure_demo_mail
     from onboard_tui.service import NewSession
 
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    if in_browser or (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo(f"Preparing the demo's mailboxes in {folder} (the first time only) …")
         stats = ensure_demo_mail(folder)
         if stats is not None:
             click.echo(f"{stats.messages} messages for {stats.users} users, {stats.seconds:.1f} s.")
+    if in_browser:
+        _serve(folder, host, port, public_url, demo=True)
     _run_tui(folder, new=NewSession(name="demo", provider="sandbox"))
+
+
+@main.command("serve")
+@click.argument("session", type=click.Path(path_type=Path))
+@_serve_options
+def serve_cmd(session: Path, host: str, port: int, public_url: str | None) -> None:
+    """Serve the wizard on SESSION in a browser (textual-serve), until Ctrl+C.
+
+    Each browser tab runs its own wizard: the first takes the session, others watch it
+    read-only (a reloaded tab takes it back). Bound to 127.0.0.1 unless --host says
+    otherwise; from another computer, prefer an SSH tunnel:
+    ssh -L 8080:127.0.0.1:8080 SERVER, then open http://127.0.0.1:8080.
+    """
+    _serve(session, host, port, public_url)
+
+
+def _serve(
+    session: Path, host: str, port: int, public_url: str | None, *, demo: bool = False
+) -> NoReturn:
+    from onboard_tui.ui.serve import serve
+
+    try:
+        serve(
+            session,
+            host=host,
+            port=port,
+            demo=demo,
+            public_url=public_url,
+            report=lambda text: click.echo(text, err=text.startswith("WARNING")),
+        )
+    except OnboardError as exc:
+        _fail(exc)
+    sys.exit(0)
 
 
 @main.command()

@@ -11,6 +11,7 @@ declare -A NEEDED=(
   [ldapsearch]=ldap-utils
   [dovecot]=dovecot-imapd
   [tmux]=tmux
+  [chromium]=chromium
 )
 
 have() {
