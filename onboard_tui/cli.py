@@ -24,6 +24,7 @@ from onboard_tui.status import format_status, session_status
 
 if TYPE_CHECKING:
     from onboard_tui.dns import DnsChecker, Report
+    from onboard_tui.ui.app import AnswersRun
 
 DEMO_DIR = Path("demo-session")
 
@@ -53,11 +54,28 @@ def main(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
+def _answers_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--answers and --headless: the wizard's automated mode."""
+    command = click.option(
+        "--headless",
+        is_flag=True,
+        help="With --answers: no screen; print what was done and exit (0 done, 1 stopped).",
+    )(command)
+    return click.option(
+        "--answers",
+        "answers_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="A TOML answers file that drives the wizard through the steps.",
+    )(command)
+
+
 @main.command("open", hidden=True)
 @click.argument("session", type=click.Path(path_type=Path))
-def open_cmd(session: Path) -> None:
+@_answers_options
+def open_cmd(session: Path, answers_file: Path | None, headless: bool) -> None:
     """Open SESSION (a session.toml or its folder); offers to create it when missing."""
-    _run_tui(session)
+    _run_tui(session, answers_file=answers_file, headless=headless)
 
 
 def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -96,7 +114,16 @@ def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
 )
 @click.option("--serve", "in_browser", is_flag=True, help="Serve it in a browser instead.")
 @_serve_options
-def demo(folder: Path, in_browser: bool, host: str, port: int, public_url: str | None) -> None:
+@_answers_options
+def demo(
+    folder: Path,
+    in_browser: bool,
+    host: str,
+    port: int,
+    public_url: str | None,
+    answers_file: Path | None,
+    headless: bool,
+) -> None:
     """Open the wizard on the built-in sandbox (creates or resumes the demo session).
 
     With --serve the wizard is served over HTTP for a browser, as `serve` does.
@@ -104,14 +131,19 @@ def demo(folder: Path, in_browser: bool, host: str, port: int, public_url: str |
     from onboard_tui.mail.demo import ensure_demo_mail
     from onboard_tui.service import NewSession
 
-    if in_browser or (sys.stdin.isatty() and sys.stdout.isatty()):
+    if in_browser or answers_file or (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo(f"Preparing the demo's mailboxes in {folder} (the first time only) …")
         stats = ensure_demo_mail(folder)
         if stats is not None:
             click.echo(f"{stats.messages} messages for {stats.users} users, {stats.seconds:.1f} s.")
     if in_browser:
         _serve(folder, host, port, public_url, demo=True)
-    _run_tui(folder, new=NewSession(name="demo", provider="sandbox"))
+    _run_tui(
+        folder,
+        new=NewSession(name="demo", provider="sandbox"),
+        answers_file=answers_file,
+        headless=headless,
+    )
 
 
 @main.command("serve")
@@ -392,8 +424,13 @@ def _format_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _run_tui(session: Path, *, new: object = None) -> None:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+def _run_tui(
+    session: Path, *, new: object = None, answers_file: Path | None = None, headless: bool = False
+) -> None:
+    if headless and answers_file is None:
+        _fail(OnboardError("--headless needs --answers FILE: there is nobody to answer."))
+    run = _answers_run(answers_file, headless) if answers_file else None
+    if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo(
             "onboard-tui: the wizard needs a terminal (stdin and stdout are not a TTY). "
             "Run it in an SSH session or tmux, or use `onboard-tui status` for scripts.",
@@ -406,9 +443,35 @@ def _run_tui(session: Path, *, new: object = None) -> None:
     _, folder = session_paths(session)
     if folder.exists() or isinstance(new, NewSession):
         log_to_folder(folder)
-    app = make_app(session, new=new if isinstance(new, NewSession) else None)
-    code = app.run()
+    app = make_app(
+        session,
+        new=new if isinstance(new, NewSession) else None,
+        show_tour=run is None,
+        answers=run,
+    )
+    code = app.run(headless=headless)
+    if run is not None and run.outcome is not None:
+        click.echo(run.outcome.summary(), err=code != 0)
+    elif headless:
+        click.echo(f"onboard-tui: {session} could not be opened; see onboard-tui.log.", err=True)
+        code = code or 1
     sys.exit(code or 0)
+
+
+def _answers_run(path: Path, headless: bool) -> AnswersRun:
+    """Read the answers and their passwords before the screen is taken over."""
+    import getpass
+
+    from onboard_tui.answers import load_answers, resolve_secrets
+    from onboard_tui.ui.app import AnswersRun
+
+    try:
+        answers = load_answers(path)
+        ask = getpass.getpass if sys.stdin.isatty() and not headless else None
+        secrets = resolve_secrets(answers, ask)
+    except OnboardError as exc:
+        _fail(exc)
+    return AnswersRun(answers, secrets, quit_when_done=headless or answers.quit_when_done)
 
 
 def _fail(exc: OnboardError) -> NoReturn:
