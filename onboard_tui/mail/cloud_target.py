@@ -17,7 +17,7 @@ from onboard_tui.cloud.client import CloudClient
 from onboard_tui.cloud.errors import CloudBusy, CloudError, CloudUnreachable
 from onboard_tui.cloud.models import CloudLogon
 from onboard_tui.mail.errors import MailError, Throttled
-from onboard_tui.mail.items import MAIL, FolderPath, MailItem, is_inbox
+from onboard_tui.mail.items import CALENDAR, CONTACTS, MAIL, TASKS, FolderPath, MailItem, is_inbox
 from onboard_tui.session.secrets import Secret, SecretRef
 from onboard_tui.session.store import SessionStore
 
@@ -30,6 +30,13 @@ _FLAGS = {
     "$forwarded": "forwarded",
 }
 MAX_ITEM_BYTES = 64 * 1024 * 1024
+#: The body's media type per item type (docs/cloud-api.md 4.3): MIME, vCard, iCalendar.
+CONTENT_TYPES = {
+    MAIL: "message/rfc822",
+    CONTACTS: "text/vcard",
+    CALENDAR: "text/calendar",
+    TASKS: "text/calendar",
+}
 
 ClientFactory = Callable[[], CloudClient]
 
@@ -47,7 +54,7 @@ class CloudTarget:
     """Every user's mailbox in the cloud API, through one logon."""
 
     kind = "cloud"
-    item_types = frozenset({MAIL})
+    item_types = frozenset(CONTENT_TYPES)
     max_item_bytes: int | None = MAX_ITEM_BYTES
 
     def __init__(
@@ -89,6 +96,7 @@ class CloudMailbox:
                     self.email,
                     item.ref.source_id,
                     item.body,
+                    content_type=CONTENT_TYPES[item.ref.item_type],
                     folder=path,
                     flags=cloud_flags(item.ref.flags),
                     received=item.ref.received,

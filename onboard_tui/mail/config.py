@@ -18,6 +18,16 @@ master_password = "env:IMAP_MASTER"
 [migration.target]
 kind = "cloud"                  # "cloud" (the session's cloud API) or "imap" (fields as above)
 
+# or Exchange 2010/2013/2016 through EWS, one account with ApplicationImpersonation:
+[migration.source]
+kind = "ews"
+url = "https://mail.renovations.com/EWS/Exchange.asmx"
+impersonation_user = "migration-admin@renovations.com"
+password = "env:EWS_PASSWORD"   # a secret reference
+version = "2016"                # 2010, 2010_SP1, 2010_SP2, 2013, 2013_SP1, 2016
+ca_file = ""                    # the CA of the server's certificate, if not a public one
+verify_tls = true               # false only for tests: shown wherever the source is named
+
 [migration.groups.Pilot]
 concurrency = 2                 # at most 2 jobs of this group at once
 ```
@@ -29,7 +39,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from onboard_tui.mail.archive import MaildirSource, MboxSource
 from onboard_tui.mail.engine import DEFAULT_CONCURRENCY
@@ -39,8 +51,19 @@ from onboard_tui.mail.imap_target import ImapTarget
 from onboard_tui.mail.imapconn import ImapEndpoint
 from onboard_tui.mail.source import MailSource
 from onboard_tui.mail.target import MailTarget
+from onboard_tui.session.secrets import SecretError, SecretRef
 
-SOURCE_KINDS = ("imap", "maildir", "mbox")
+if TYPE_CHECKING:
+    from onboard_tui.mail.ews_source import EwsSettings
+
+SOURCE_KINDS = ("imap", "maildir", "mbox", "ews")
+#: Exchange versions EWS is asked for (exchangelib then never guesses).
+EWS_VERSIONS = ("2010", "2010_SP1", "2010_SP2", "2013", "2013_SP1", "2016")
+_EWS_KEYS = {
+    "kind", "url", "impersonation_user", "password", "version", "autodiscover", "ca_file",
+    "verify_tls", "max_wait", "max_connections", "page_size",
+}  # fmt: skip
+_WHERE = "session.toml [migration.source]"
 TARGET_KINDS = ("cloud", "imap")
 
 
@@ -96,8 +119,68 @@ def endpoint(table: Mapping[str, Any], where: str) -> ImapEndpoint:
     return ImapEndpoint(**values)
 
 
+def ews_settings(table: Mapping[str, Any]) -> EwsSettings:
+    """`[migration.source]` with kind = "ews", checked field by field."""
+    from onboard_tui.mail.ews_source import EwsSettings
+
+    unknown = set(table) - _EWS_KEYS
+    if unknown:
+        raise MailError(f"{_WHERE} has unknown keys for EWS: {', '.join(sorted(unknown))}.")
+    if table.get("autodiscover"):
+        raise MailError(
+            f"{_WHERE} autodiscover: not available in this version of onboard-tui.",
+            hint="Set url to the EWS address (https://<server>/EWS/Exchange.asmx).",
+        )
+    url = str(table.get("url") or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise MailError(
+            f"{_WHERE} url: '{url}' is not an EWS address.",
+            hint="Write https://<server>/EWS/Exchange.asmx.",
+        )
+    if parts.scheme == "http" and not parts.hostname.startswith("127."):
+        raise MailError(
+            f"{_WHERE} url: plain http would send the password unencrypted; use https.",
+        )
+    user = str(table.get("impersonation_user") or "").strip()
+    if "@" not in user:
+        raise MailError(
+            f"{_WHERE} impersonation_user: '{user}' is not an email address.",
+            hint="Name the account that holds the ApplicationImpersonation role.",
+        )
+    password = str(table.get("password") or "")
+    try:
+        SecretRef.parse(password, field=f"{_WHERE} password")
+    except SecretError as exc:
+        raise MailError(exc.message, hint=exc.hint) from None
+    version = str(table.get("version", "2016"))
+    if version not in EWS_VERSIONS:
+        raise MailError(f"{_WHERE} version: '{version}' is not one of {', '.join(EWS_VERSIONS)}.")
+    ca_file = str(table.get("ca_file") or "")
+    if ca_file and not Path(ca_file).expanduser().is_file():
+        raise MailError(f"{_WHERE} ca_file: {ca_file} does not exist.")
+    verify = table.get("verify_tls", True)
+    if not isinstance(verify, bool):
+        raise MailError(f"{_WHERE} verify_tls: write true or false.")
+    numbers: dict[str, Any] = {}
+    for key, kind in (("max_wait", float), ("max_connections", int), ("page_size", int)):
+        if key in table:
+            value = table[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise MailError(f"{_WHERE} {key}: write a number above 0, not '{value}'.")
+            numbers[key] = kind(value)
+    return EwsSettings(
+        url, user, password, version, str(Path(ca_file).expanduser()) if ca_file else "",
+        verify, **numbers,
+    )  # fmt: skip
+
+
 def make_source(table: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> MailSource:
     kind = table.get("kind", "")
+    if kind == "ews":
+        from onboard_tui.mail.ews_source import EwsSource
+
+        return EwsSource(ews_settings(table), environ=environ)
     if kind == "imap":
         return ImapSource(endpoint(table, "source"), environ=environ)
     if kind in ("maildir", "mbox"):

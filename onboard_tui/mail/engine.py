@@ -123,6 +123,10 @@ class MigrationEngine:
         self.batch_bytes = batch_bytes
         self.ledger = Ledger(db, clock)
         self.throttle = throttle or ThrottleController(clock, self.workers)
+        # A source that retries busy answers itself (EWS) still reports each one here.
+        listen = getattr(source, "listen_throttle", None)
+        if callable(listen):
+            listen(self.throttle.on_throttle)
         self._groups: dict[str, _GroupState] = {}
         self._jobs: dict[str, _Job] = {}
         self._queue: deque[str] = deque()
@@ -385,7 +389,10 @@ class MigrationEngine:
     ) -> list[tuple[SourceFolder, str, int, list[ItemRef]]]:
         """Scan every folder; record the skipped; totals for progress; what is left to copy."""
         user = job.row.user
-        mail_reason = selection.type_reason(MAIL)
+        # A mail-only source skips whole folders when mail is not wanted; a source with
+        # other types (EWS contacts, calendar, tasks) decides item by item.
+        mail_only = self.source.item_types <= {MAIL}
+        mail_reason = selection.type_reason(MAIL) if mail_only else None
         plans = []
         pending_items = 0
         pending_bytes = 0

@@ -1,7 +1,9 @@
 """Pre-flight checks before a Transfer Group may start (Staging tab, `run`).
 
 Each check has a name and, when it fails, a sentence that names what is wrong: the
-source login (for one sample member), the target reachable and the logon accepted,
+source login (for one sample member; for Exchange also the impersonation of that member,
+with the steps to add the ApplicationImpersonation role when it is missing), the target
+reachable and the logon accepted,
 each member's selected data against the mailbox quota (real sizes from the source),
 and the members whose mail domain is not verified yet (Step 2).
 """
@@ -72,6 +74,15 @@ def _say(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _impersonation_denied(source: MailSource, exc: BaseException) -> bool:
+    """Exchange logged the admin on but refused to let it act for the user."""
+    if source.kind != "ews":
+        return False
+    from onboard_tui.mail.ews_errors import ImpersonationDenied
+
+    return isinstance(exc, ImpersonationDenied)
+
+
 def run_preflight(
     plan: GroupPlan,
     source: MailSource | None,
@@ -102,8 +113,14 @@ def run_preflight(
             checks.append(
                 Check("Source login", True, f"{source.kind}: {sample}, {len(folders)} folders")
             )
+            if source.kind == "ews":
+                checks.append(Check("Impersonation", True, f"the account may act for {sample}"))
         except Exception as exc:
-            checks.append(Check("Source login", False, f"{sample}: {_say(exc)}"))
+            if _impersonation_denied(source, exc):
+                checks.append(Check("Source login", True, "the impersonation account logged on"))
+                checks.append(Check("Impersonation", False, f"{sample}: {_say(exc)}"))
+            else:
+                checks.append(Check("Source login", False, f"{sample}: {_say(exc)}"))
     # Target reachable, logon accepted (building the target logs on), one mailbox opened.
     if target is None:
         checks.append(Check("Target logon", False, target_error or "No target is configured."))
@@ -117,7 +134,8 @@ def run_preflight(
     # Quota: the selected data of each member (first QUOTA_SAMPLE) against the limit.
     over: list[tuple[str, int]] = []
     total = measured = 0
-    if source is not None and members and all(c.ok for c in checks if c.name == "Source login"):
+    source_ok = all(c.ok for c in checks if c.name in ("Source login", "Impersonation"))
+    if source is not None and members and source_ok:
         selection = Selection(
             plan.settings,
             now,  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ import pytest
 import tomlkit
 
 from onboard_tui.mail.config import MigrationConfig, make_imap_target, make_source
-from onboard_tui.mail.errors import MailError
 from onboard_tui.mail.imap_source import ImapSource
 from onboard_tui.session.secrets import SecretRef
 
@@ -35,11 +34,17 @@ def test_imap_samples_load(name: str) -> None:
         assert config.concurrency_of("Pilot") == 2
 
 
-def test_the_exchange_sample_says_ews_is_not_built() -> None:
+def test_the_exchange_sample_loads_as_an_ews_source() -> None:
     text = (SAMPLES / "exchange-to-cloud.toml").read_text()
-    assert "NOT BUILT YET" in text
-    with pytest.raises(MailError, match="kind must be one of"):
-        make_source(load("exchange-to-cloud.toml").source)
+    assert "NOT BUILT YET" not in text and "ApplicationImpersonation" in text
+    config = load("exchange-to-cloud.toml")
+    source = make_source(config.source, environ={})
+    assert source.kind == "ews"
+    assert source.describe() == (
+        "Exchange 2016 (EWS) https://mail.renovations.com/EWS/Exchange.asmx"
+    )
+    assert SecretRef.parse(config.source["password"]).kind == "env"
+    assert config.concurrency_of("Pilot") == 2
 
 
 def test_the_systemd_unit_runs_the_runner() -> None:
