@@ -75,7 +75,8 @@ def _answers_options(command: Callable[..., None]) -> Callable[..., None]:
 @_answers_options
 def open_cmd(session: Path, answers_file: Path | None, headless: bool) -> None:
     """Open SESSION (a session.toml or its folder); offers to create it when missing."""
-    _run_tui(session, answers_file=answers_file, headless=headless)
+    run = _answers_run(answers_file, headless) if answers_file else None
+    _run_tui(session, answers=run, headless=headless)
 
 
 def _serve_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -131,6 +132,7 @@ def demo(
     from onboard_tui.mail.demo import ensure_demo_mail
     from onboard_tui.service import NewSession
 
+    run = _answers_run(answers_file, headless) if answers_file else None
     if in_browser or answers_file or (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo(f"Preparing the demo's mailboxes in {folder} (the first time only) …")
         stats = ensure_demo_mail(folder)
@@ -141,7 +143,7 @@ def demo(
     _run_tui(
         folder,
         new=NewSession(name="demo", provider="sandbox"),
-        answers_file=answers_file,
+        answers=run,
         headless=headless,
     )
 
@@ -425,11 +427,11 @@ def _format_report(report: Report) -> str:
 
 
 def _run_tui(
-    session: Path, *, new: object = None, answers_file: Path | None = None, headless: bool = False
+    session: Path, *, new: object = None, answers: AnswersRun | None = None, headless: bool = False
 ) -> None:
-    if headless and answers_file is None:
+    if headless and answers is None:
         _fail(OnboardError("--headless needs --answers FILE: there is nobody to answer."))
-    run = _answers_run(answers_file, headless) if answers_file else None
+    run = answers
     if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo(
             "onboard-tui: the wizard needs a terminal (stdin and stdout are not a TTY). "
