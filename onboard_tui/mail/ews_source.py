@@ -51,6 +51,7 @@ from exchangelib.version import (
     EXCHANGE_2013_SP1,
     EXCHANGE_2016,
 )
+from requests.adapters import HTTPAdapter
 
 from onboard_tui.mail.errors import MailError
 from onboard_tui.mail.ews_errors import translate
@@ -137,14 +138,32 @@ class _BusyPolicy(FaultTolerance):  # type: ignore[misc]
         super().raise_response_errors(response)
 
 
+class _VerifyAdapter(HTTPAdapter):
+    """Sends with this source's CA file (or no verification) whatever the environment says.
+
+    requests lets REQUESTS_CA_BUNDLE override a session's `verify`, so the choice is
+    made here, at the adapter, for every request to the EWS URL.
+    """
+
+    def __init__(self, verify: bool | str) -> None:
+        super().__init__(pool_block=True, pool_connections=1, pool_maxsize=1, max_retries=0)
+        self.verify = verify
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs["verify"] = self.verify
+        return super().send(request, *args, **kwargs)
+
+
 class _Protocol(Protocol):  # type: ignore[misc]
     """exchangelib's Protocol with this source's TLS choice on every session."""
 
+    #: True: the system's trust store; a CA file path; False: not verified (shown).
     verify: bool | str = True
 
     def create_session(self) -> Any:
         session = super().create_session()
-        session.verify = self.verify
+        if self.verify is not True:
+            session.mount(self.service_endpoint, _VerifyAdapter(self.verify))
         return session
 
 
