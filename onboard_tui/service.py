@@ -13,6 +13,7 @@ from pathlib import Path
 from onboard_tui.clock import Clock, SystemClock
 from onboard_tui.cloud.access import CloudAccess
 from onboard_tui.cloud.sandbox import SandboxServer
+from onboard_tui.cloud.sandbox.users import activation_schedule
 from onboard_tui.comms import CommsService
 from onboard_tui.directory.service import DirectoryService
 from onboard_tui.dns import DnsChecker
@@ -30,6 +31,7 @@ from onboard_tui.roadmap.service import RoadmapService
 from onboard_tui.session.model import SessionData
 from onboard_tui.session.store import SessionStore, session_paths
 from onboard_tui.setup.service import SetupService
+from onboard_tui.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +78,16 @@ class OnboardingService:
         checker = demo_dns.checker() if demo_dns else DnsChecker()
         self.domains = DomainService(store, self.cloud, clock, checker=checker)
         self.demo_smtp = demo_smtp  # the demo's mail server: Step 5 probes it, [smtp] sends to it
-        self.mx = MxService(store, profile, clock, checker=checker, demo_smtp=demo_smtp)
+        self.mx = MxService(
+            store,
+            profile,
+            clock,
+            checker=checker,
+            demo_smtp=demo_smtp,
+            users=lambda record: self.subscriptions.users_of_domain(record),
+        )
         self.comms = CommsService(store, profile, clock)
+        self.subscriptions = SubscriptionService(store, self.cloud, clock, self.comms)
         self.migration = MigrationService(
             store,
             clock,
@@ -208,6 +218,7 @@ def _start_sandbox(
         clock=clock,
         dns_server=dns_server,
         item_delay=delay,
+        activation=activation_schedule(store.doc),
     )
     try:
         sandbox.start()
@@ -221,6 +232,7 @@ def _start_sandbox(
             clock=clock,
             dns_server=dns_server,
             item_delay=delay,
+            activation=activation_schedule(store.doc),
         )
         sandbox.start()
     log.info("embedded sandbox listening on %s", sandbox.url)

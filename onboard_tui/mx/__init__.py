@@ -12,7 +12,16 @@ workers. Time comes from the injected `Clock`.
 
 from __future__ import annotations
 
-from .gate import BLOCKED, PASSED, UNKNOWN, GateCheck, Readiness, name_matches, readiness
+from .gate import (
+    BLOCKED,
+    PASSED,
+    UNKNOWN,
+    GateCheck,
+    Readiness,
+    UsersOfDomain,
+    name_matches,
+    readiness,
+)
 from .model import DomainMx, MxError, MxOutcome, SmtpCheck
 from .service import MxService
 
@@ -27,6 +36,7 @@ __all__ = [
     "MxService",
     "Readiness",
     "SmtpCheck",
+    "UsersOfDomain",
     "name_matches",
     "readiness",
 ]

@@ -1,7 +1,8 @@
 """The readiness gate before the MX switch: every condition, passed or not, and why.
 
-Pure functions over the session's domain record, the MX report and the SMTP probe, so
-every line of the gate has a unit test.
+Pure functions over the session's domain record, the MX report, the SMTP probe and the
+state of the domain's users (Steps 3 and 4, read from state.db by the caller), so every
+line of the gate has a unit test.
 
 A check is PASSED, BLOCKED or UNKNOWN. A *hard* block (no SMTP host for the geography,
 the MX set not known for certain, the domain not verified) stops the switch. Everything
@@ -24,8 +25,27 @@ PASSED = "passed"
 BLOCKED = "blocked"
 UNKNOWN = "unknown"
 
-#: Why the migration conditions cannot be read yet (Steps 3 and 4 are not built).
-NOT_YET = "lands with the migration issue"
+#: How many addresses a blocker names before it says "and N more".
+SHOWN = 3
+
+
+@dataclass(frozen=True)
+class UsersOfDomain:
+    """The users whose address is at the domain (or a listed subdomain), and who of them
+    is not migrated (Step 3 job not done), has no final delta pass (done with at least
+    one pass after the first), or has not activated (Step 4, as last polled)."""
+
+    total: int
+    not_migrated: tuple[str, ...] = ()
+    no_final_delta: tuple[str, ...] = ()
+    not_activated: tuple[str, ...] = ()
+
+
+def who(emails: tuple[str, ...]) -> str:
+    """The first few addresses and how many more: "a@x, b@x, c@x and 4 more"."""
+    shown = ", ".join(emails[:SHOWN])
+    rest = len(emails) - SHOWN
+    return f"{shown} and {rest} more" if rest > 0 else shown
 
 
 @dataclass(frozen=True)
@@ -83,8 +103,9 @@ def readiness(
     report: MxReport | None,
     smtp: SmtpCheck | None,
     smtp_host: str,
+    users: UsersOfDomain | None = None,
 ) -> Readiness:
-    """The gate for `domain` from what is known now."""
+    """The gate for `domain` from what is known now (`users` None: not readable)."""
     host = smtp_host.rstrip(".")
     return Readiness(
         domain.name,
@@ -92,24 +113,7 @@ def readiness(
             _geography(host),
             _verified(domain),
             _mx_known(report),
-            GateCheck(
-                "migrated",
-                "Every user's mail is migrated",
-                UNKNOWN,
-                "Not readable yet: Step 3's migration state " + NOT_YET + ".",
-            ),
-            GateCheck(
-                "activated",
-                "Every user has logged in once (activated)",
-                UNKNOWN,
-                "Not readable yet: Step 4's activation state " + NOT_YET + ".",
-            ),
-            GateCheck(
-                "final_delta",
-                "The final delta pass is done",
-                UNKNOWN,
-                "Not readable yet: the final delta pass " + NOT_YET + ".",
-            ),
+            *_user_checks(domain.name, users),
             _smtp(host, smtp),
         ),
     )
@@ -164,6 +168,55 @@ def _mx_known(report: MxReport | None) -> GateCheck:
         PASSED,
         f"{count} authoritative name server{'s agree' if count != 1 else ' answers'} with it.",
     )
+
+
+_USER_CHECKS = (
+    ("migrated", "Every user's mail is migrated (Step 3)", "not_migrated", "not migrated yet"),
+    (
+        "activated",
+        "Every user has logged in once (activated, Step 4)",
+        "not_activated",
+        "not activated: after the switch they get no new mail",
+    ),
+    (
+        "final_delta",
+        "The final delta pass is done (Step 3)",
+        "no_final_delta",
+        "without a delta pass after the first copy",
+    ),
+)
+
+
+def _user_checks(domain: str, users: UsersOfDomain | None) -> tuple[GateCheck, ...]:
+    """Migrated, final delta pass, activated: each lists the users it waits for."""
+    found = []
+    for key, title, attr, what in _USER_CHECKS:
+        if users is None:
+            found.append(GateCheck(key, title, UNKNOWN, "Not readable: the users are not known."))
+            continue
+        if users.total == 0:
+            found.append(
+                GateCheck(
+                    key,
+                    title,
+                    UNKNOWN,
+                    f"No user with an address at {domain} is imported yet (Step 3).",
+                )
+            )
+            continue
+        waiting: tuple[str, ...] = getattr(users, attr)
+        if not waiting:
+            found.append(GateCheck(key, title, PASSED, f"All {users.total} user(s) of {domain}."))
+            continue
+        found.append(
+            GateCheck(
+                key,
+                title,
+                BLOCKED,
+                f"{len(waiting)} of {users.total} user(s) {what}: {who(waiting)}.",
+            )
+        )
+    return tuple(found)
 
 
 def _smtp(host: str, smtp: SmtpCheck | None) -> GateCheck:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from onboard_tui.session.secrets import Secret, SecretRef
 from onboard_tui.session.store import SessionStore
 
 from .demo_smtp import DemoMailServer
-from .gate import name_matches, readiness
+from .gate import UsersOfDomain, name_matches, readiness
 from .model import DomainMx, MxError, MxOutcome, SmtpCheck, absolute, records
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class MxService:
         settle: float = 5.0,
         environ: Mapping[str, str] | None = None,
         demo_smtp: DemoMailServer | None = None,
+        users: Callable[[DomainRecord], UsersOfDomain] | None = None,
     ) -> None:
         self.store = store
         self.profile = profile
@@ -78,6 +79,8 @@ class MxService:
         self._lock = threading.Lock()
         self._probe: SmtpCheck | None = None
         self._demo = demo_smtp
+        #: The state of a domain's users (Steps 3 and 4) for the gate; None: not readable.
+        self._users = users
 
     @property
     def probe_note(self) -> str:
@@ -128,6 +131,10 @@ class MxService:
     def last_probe(self) -> SmtpCheck | None:
         with self._lock:
             return self._probe
+
+    def users_of(self, record: DomainRecord) -> UsersOfDomain | None:
+        """The domain's users as Steps 3 and 4 left them (reads state.db)."""
+        return self._users(record) if self._users is not None else None
 
     # -- looking ------------------------------------------------------------------------
 
@@ -189,7 +196,7 @@ class MxService:
                 hint="Nothing was changed.",
             )
         host = self.smtp_host
-        gate = readiness(record, None, self.last_probe, host)
+        gate = readiness(record, None, self.last_probe, host, self.users_of(record))
         stops = [c for c in gate.stopping if c.key != "mx_known"]
         if stops:
             raise MxError(f"The switch cannot go ahead: {stops[0].reason}")
@@ -359,7 +366,7 @@ class MxService:
             plan=plan,
             plan_error=plan_error,
             instructions=steps,
-            gate=readiness(record, report, self.last_probe, host),
+            gate=readiness(record, report, self.last_probe, host, self.users_of(record)),
             can_update=record.update is not None,
             previous=tuple(record.mx_previous),
             applied=tuple(record.mx_applied),

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from onboard_tui.dns import Mx, MxRecord, MxReport, SmtpProbe
-from onboard_tui.mx import BLOCKED, PASSED, UNKNOWN, SmtpCheck, name_matches, readiness
+from onboard_tui.mx import (
+    BLOCKED,
+    PASSED,
+    UNKNOWN,
+    SmtpCheck,
+    UsersOfDomain,
+    name_matches,
+    readiness,
+)
+from onboard_tui.mx.gate import who
 from onboard_tui.session.model import DomainRecord
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -44,15 +53,61 @@ def test_unverified_domain_is_a_hard_block() -> None:
     assert gate.stopping == (check,)
 
 
-def test_migration_conditions_are_unknown_never_passed() -> None:
+def test_user_conditions_are_unknown_when_not_readable() -> None:
     gate = readiness(verified(), report(), probe(), HOST)
     for key in ("migrated", "activated", "final_delta"):
         check = gate.check(key)
         assert check.state == UNKNOWN and not check.hard
-        assert "lands with the migration issue" in check.reason
+        assert "not known" in check.reason
     assert not gate.ready  # unknown is not passed
     assert gate.can_continue  # ... but typing the domain name goes past it
     assert {c.key for c in gate.open_items} == {"migrated", "activated", "final_delta"}
+
+
+def test_a_domain_without_users_is_not_ready() -> None:
+    gate = readiness(verified(), report(), probe(), HOST, UsersOfDomain(0))
+    check = gate.check("migrated")
+    assert check.state == UNKNOWN
+    assert "No user with an address at renovations.com is imported yet" in check.reason
+    assert not gate.ready
+
+
+def test_each_user_blocker_names_the_users() -> None:
+    users = UsersOfDomain(
+        10,
+        not_migrated=("a@renovations.com",),
+        no_final_delta=(
+            "a@renovations.com",
+            "b@renovations.com",
+            "c@renovations.com",
+            "d@renovations.com",
+            "e@renovations.com",
+        ),
+        not_activated=("b@renovations.com", "c@renovations.com"),
+    )
+    gate = readiness(verified(), report(), probe(), HOST, users)
+    migrated, delta, active = (gate.check(k) for k in ("migrated", "final_delta", "activated"))
+    assert migrated.state == BLOCKED and not migrated.hard
+    assert migrated.reason == "1 of 10 user(s) not migrated yet: a@renovations.com."
+    assert delta.reason == (
+        "5 of 10 user(s) without a delta pass after the first copy: a@renovations.com, "
+        "b@renovations.com, c@renovations.com and 2 more."
+    )
+    assert active.reason.startswith("2 of 10 user(s) not activated: after the switch they get")
+    assert active.reason.endswith("b@renovations.com, c@renovations.com.")
+    assert gate.can_continue and not gate.ready  # soft: typing the name goes past them
+    assert who(()) == ""
+
+
+def test_the_gate_opens_only_when_every_condition_holds() -> None:
+    done = UsersOfDomain(3)
+    gate = readiness(verified(), report(), probe(), HOST, done)
+    assert gate.ready and gate.open_items == ()
+    for key in ("migrated", "activated", "final_delta"):
+        assert gate.check(key).reason == "All 3 user(s) of renovations.com."
+    assert not readiness(verified(), report(), None, HOST, done).ready  # no SMTP probe
+    unverified = readiness(DomainRecord("renovations.com"), report(), probe(), HOST, done)
+    assert not unverified.ready and not unverified.can_continue
 
 
 def test_everything_known_passes_the_rest() -> None:

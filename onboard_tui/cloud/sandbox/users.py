@@ -12,8 +12,10 @@ import base64
 import hashlib
 import secrets
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from onboard_tui.cloud.sandbox.passwords import hash_password
 from onboard_tui.cloud.sandbox.store import SandboxStore
@@ -248,3 +250,30 @@ def activate_by_hand(
         users.save(user, hash_password(secrets.token_urlsafe(24)))
         results.append((address, ""))
     return results
+
+
+def activation_schedule(doc: Mapping[str, Any]) -> ActivationSchedule | None:
+    """`[sandbox]` of session.toml: do users activate by themselves, and when.
+
+    ```toml
+    [sandbox]
+    self_activation = true          # false: users activate only by hand (sandbox activate)
+    activate_after_s = [30, 300]    # each user between these many seconds after assignment
+    never_activate_percent = 20     # these never activate by themselves
+    ```
+    A value of the wrong kind falls back to the default (this is the demo's pace only).
+    """
+    table = doc.get("sandbox") or {}
+    if table.get("self_activation", True) is False:
+        return None
+    base = ActivationSchedule()
+    span = table.get("activate_after_s", [base.after_min, base.after_max])
+    never = table.get("never_activate_percent", base.never_percent)
+    try:
+        low, high = (float(v) for v in span)
+        percent = int(never)
+    except (TypeError, ValueError):
+        return base
+    if not 0 <= low <= high or not 0 <= percent <= 100:
+        return base
+    return ActivationSchedule(low, high, percent)
