@@ -23,7 +23,7 @@ from onboard_tui.comms.message import (
     parse_address,
 )
 from onboard_tui.comms.ratelimit import RateLimiter
-from onboard_tui.comms.smtp import Rejected, SmtpError, SmtpSender, describe
+from onboard_tui.comms.smtp import Rejected, SmtpError, SmtpSender, Unconfirmed, describe
 from onboard_tui.comms.templates import (
     SUFFIX,
     Template,
@@ -505,6 +505,11 @@ class CommsService:
                 except Rejected as exc:
                     self.ledger.failed(plan.template, r.email, str(exc), self.clock.now())
                     failed.append((r.email, str(exc)))
+                except Unconfirmed as exc:
+                    # Left "sending": never sent again without force (see comms.ledger).
+                    failed.append((r.email, exc.message))
+                    error = str(exc)
+                    break
                 except SmtpError as exc:
                     self.ledger.failed(plan.template, r.email, exc.message, self.clock.now())
                     failed.append((r.email, exc.message))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -22,6 +23,11 @@ _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 class SmtpError(OnboardError):
     """The SMTP server cannot be used at all (connect, TLS, login): sending stops."""
+
+
+class Unconfirmed(SmtpError):
+    """The whole message went out but the server hung up before answering: it may have
+    been delivered, so it is not sent again without the administrator's say-so."""
 
 
 @dataclass(frozen=True)
@@ -152,12 +158,14 @@ class SmtpSender:
             if self._smtp is None:
                 self.connect()
             assert self._smtp is not None
+            written = _watch_message_end(self._smtp)
             try:
                 refused = self._smtp.send_message(
                     message, from_addr=self.settings.from_address, to_addrs=[recipient]
                 )
-            except smtplib.SMTPServerDisconnected:
+            except smtplib.SMTPServerDisconnected as exc:
                 self._drop()
+                self._unless_written(written(), recipient, exc)
                 if attempt == 2:
                     raise SmtpError(f"{describe(self.settings)} hung up twice.") from None
                 continue
@@ -174,6 +182,7 @@ class SmtpSender:
                 raise Rejected(exc.smtp_code, _text(exc.smtp_error)) from None
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
+                self._unless_written(written(), recipient, exc)
                 if attempt == 2:
                     raise SmtpError(f"{describe(self.settings)}: {exc}.") from None
                 continue
@@ -181,6 +190,18 @@ class SmtpSender:
                 code, text = next(iter(refused.values()))
                 raise Rejected(int(code), _text(text))
             return
+
+    def _unless_written(self, written: bool, recipient: str, exc: Exception) -> None:
+        """Raise Unconfirmed when the connection died after the whole message went out:
+        resending could deliver it twice, so only a person can decide."""
+        if written:
+            raise Unconfirmed(
+                f"{describe(self.settings)} hung up after the message to {recipient} was "
+                f"sent, before confirming it ({exc or 'connection closed'}); it may have "
+                "been delivered.",
+                hint="Check the recipient's mailbox; send it again with force only if it "
+                "did not arrive.",
+            ) from None
 
     def check(self) -> str:
         """Connect, log in and say what was negotiated (for the settings form's Test)."""
@@ -203,6 +224,22 @@ class SmtpSender:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._smtp.quit()
             self._drop()
+
+
+def _watch_message_end(smtp: smtplib.SMTP) -> Callable[[], bool]:
+    """Whether the message's final "." has been written to the server (smtplib's data()
+    sends the whole message, dot included, in one send call)."""
+    written = False
+    send = smtp.send
+
+    def watched(data: bytes | str) -> None:
+        nonlocal written
+        send(data)
+        if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
+            written = True
+
+    smtp.send = watched  # type: ignore[method-assign,assignment]
+    return lambda: written
 
 
 def _quietly_close(smtp: smtplib.SMTP) -> None:
