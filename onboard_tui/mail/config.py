@@ -82,15 +82,17 @@ class MigrationConfig:
         table = doc.get("migration")
         if table is not None and hasattr(table, "unwrap"):
             table = table.unwrap()
-        raw: dict[str, Any] = dict(table or {})
-        groups = raw.get("groups") or {}
+        raw = _mapping(table, "[migration]")
+        groups = _mapping(raw.get("groups"), "[migration.groups]")
         config = cls(
-            concurrency=int(raw.get("concurrency", DEFAULT_CONCURRENCY)),
-            batch_items=int(raw["batch_items"]) if raw.get("batch_items") else None,
-            source=dict(raw.get("source") or {}),
-            target=dict(raw.get("target") or {"kind": "cloud"}),
+            concurrency=_whole(raw.get("concurrency", DEFAULT_CONCURRENCY), "concurrency"),
+            batch_items=_whole(raw["batch_items"], "batch_items")
+            if raw.get("batch_items")
+            else None,
+            source=_mapping(raw.get("source"), "[migration.source]"),
+            target=_mapping(raw.get("target"), "[migration.target]") or {"kind": "cloud"},
             group_concurrency={
-                str(k): int(v.get("concurrency", DEFAULT_CONCURRENCY))
+                str(k): _whole(v.get("concurrency", DEFAULT_CONCURRENCY), f"groups.{k}.concurrency")
                 for k, v in groups.items()
                 if isinstance(v, Mapping)
             },
@@ -104,6 +106,22 @@ class MigrationConfig:
             if name.casefold() == group.casefold():
                 return max(1, min(value, self.concurrency))
         return self.concurrency
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    """A table of `[migration]` as a dict, or a sentence when it is not a table."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise MailError(f"session.toml {where} must be a table, not {value!r}.")
+    return dict(value)
+
+
+def _whole(value: Any, key: str) -> int:
+    """A whole number of `[migration]`, or a sentence naming the key."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MailError(f"session.toml [migration] {key} must be a whole number, not {value!r}.")
+    return value
 
 
 def endpoint(table: Mapping[str, Any], where: str) -> ImapEndpoint:
@@ -150,9 +168,14 @@ def ews_settings(table: Mapping[str, Any]) -> EwsSettings:
         )
     password = str(table.get("password") or "")
     try:
-        SecretRef.parse(password, field=f"{_WHERE} password")
+        ref = SecretRef.parse(password, field=f"{_WHERE} password")
     except SecretError as exc:
         raise MailError(exc.message, hint=exc.hint) from None
+    if ref.needs_prompt:
+        raise MailError(
+            f"{_WHERE} password: 'prompt' cannot serve a migration that runs unattended.",
+            hint="Write env:VARIABLE or file:/path/to/file (mode 0600).",
+        )
     version = str(table.get("version", "2016"))
     if version not in EWS_VERSIONS:
         raise MailError(f"{_WHERE} version: '{version}' is not one of {', '.join(EWS_VERSIONS)}.")

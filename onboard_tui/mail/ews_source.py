@@ -68,7 +68,7 @@ from onboard_tui.mail.items import (
     SkippedItem,
 )
 from onboard_tui.mail.source import FolderScan, SourceFolder
-from onboard_tui.session.secrets import Secret, SecretRef
+from onboard_tui.session.secrets import Secret, SecretError, SecretRef
 
 log = logging.getLogger(__name__)
 # exchangelib logs request headers (Basic credentials) at DEBUG: never let them through.
@@ -207,9 +207,12 @@ class EwsSource:
         with self._lock:
             if self._config is None or self._protocol is None:
                 s = self.settings
-                secret = self._password or SecretRef.parse(
-                    s.password, field="[migration.source] password"
-                ).resolve(dict(self.environ) if self.environ is not None else None)
+                try:
+                    secret = self._password or SecretRef.parse(
+                        s.password, field="[migration.source] password"
+                    ).resolve(dict(self.environ) if self.environ is not None else None)
+                except SecretError as exc:
+                    raise MailError(f"EWS password: {exc.message}", hint=exc.hint) from None
                 config = Configuration(
                     service_endpoint=s.url,
                     credentials=Credentials(s.impersonation_user, secret.reveal()),
