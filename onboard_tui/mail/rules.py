@@ -78,10 +78,11 @@ class Selection:
         if s.since is not None:
             return datetime.combine(s.since, time(0, 0), tzinfo=UTC)
         if s.last_months:
-            year, month = self.now.year, self.now.month - s.last_months
-            while month < 1:
-                month += 12
-                year -= 1
+            back = self.now.year * 12 + self.now.month - 1 - s.last_months
+            year, month = divmod(back, 12)
+            month += 1
+            if year < 1:  # more months than the calendar has: every date
+                return None
             day = min(self.now.day, 28)
             return self.now.replace(year=year, month=month, day=day).astimezone(UTC)
         return None

@@ -6,6 +6,8 @@ an administrator's comments, order and formatting survive every save.
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -143,6 +145,21 @@ def parse_document(text: str, path: Path, backup: Path | None) -> TOMLDocument:
         raise SessionFileError(
             path, f"not valid TOML: {problem}.", line=exc.line, column=exc.col, backup=backup
         ) from None
+    except tomlkit.exceptions.TOMLKitError as exc:  # a key defined twice: no position in it
+        problem = str(exc).rstrip(".")
+        raise SessionFileError(
+            path, f"not valid TOML: {problem}.", line=_strict_line(text), backup=backup
+        ) from None
+
+
+def _strict_line(text: str) -> int:
+    """The line the standard library's stricter parser stops at (1 when it does not)."""
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"at line (\d+)", str(exc))
+        return int(found.group(1)) if found else 1
+    return 1
 
 
 def read_session(doc: TOMLDocument, text: str, path: Path, backup: Path | None) -> SessionData:
@@ -182,8 +199,9 @@ def read_session(doc: TOMLDocument, text: str, path: Path, backup: Path | None) 
             company=r.get(o, "organisation", "company", str, ""),
             org_id=r.get(o, "organisation", "org_id", str, ""),
             home_url=r.get(o, "organisation", "home_url", str, ""),
-            registered_at=o.get("registered_at")
-            and r.get(o, "organisation", "registered_at", datetime),
+            registered_at=r.get(o, "organisation", "registered_at", datetime)
+            if "registered_at" in o
+            else None,
         )
     c = r.table("cloud", required=False)
     data.cloud = CloudSettings(
@@ -202,11 +220,10 @@ def read_session(doc: TOMLDocument, text: str, path: Path, backup: Path | None) 
             raise r.fail(table, None, f"unknown step '{key}'; steps are {', '.join(StepId)}.")
         if not isinstance(value, dict):
             raise r.fail("steps", key, f"'{table}' must be a table.")
-        updated = value.get("updated")
         data.steps[StepId(key)] = StepRecord(
             state=StepState(r.get(value, table, "state", str, check=_one_of(StepState))),
             reason=r.get(value, table, "reason", str, ""),
-            updated=updated and r.get(value, table, "updated", datetime),
+            updated=r.get(value, table, "updated", datetime) if "updated" in value else None,
         )
     groups = doc.get("transfer_groups", [])
     if not isinstance(groups, list):
@@ -316,12 +333,14 @@ def _read_settings(r: _Reader) -> list[TransferSettings]:
                 mode=r.get(v, t, "mode", str, "full", index=i, check=_among(("full", "selective"))),
                 item_types=_strings(r, v, t, "item_types", defaults.item_types, i, ITEM_TYPES),
                 since=None if since is None else _plain_date(r.get(v, t, "since", date, index=i)),
-                last_months=v.get("last_months")
-                and r.get(v, t, "last_months", int, index=i, check=_positive),
+                last_months=r.get(v, t, "last_months", int, index=i, check=_positive)
+                if "last_months" in v
+                else None,
                 include_folders=_strings(r, v, t, "include_folders", [], i),
                 exclude_folders=_strings(r, v, t, "exclude_folders", defaults.exclude_folders, i),
-                max_item_mb=v.get("max_item_mb")
-                and r.get(v, t, "max_item_mb", int, index=i, check=_positive),
+                max_item_mb=r.get(v, t, "max_item_mb", int, index=i, check=_positive)
+                if "max_item_mb" in v
+                else None,
             )
         )
     return result
@@ -567,6 +586,14 @@ def _domain_values(domain: DomainRecord) -> dict[str, Any]:
 def _write_domains(domains: list[DomainRecord], doc: TOMLDocument) -> None:
     current = doc.get("domains")
     if isinstance(current, AoT) and len(current) == len(domains):
+        tables = list(current)
+    elif (
+        isinstance(current, AoT)
+        and 0 < len(current) < len(domains)
+        and [_plain(t.get("name")) for t in current] == [d.name for d in domains[: len(current)]]
+    ):  # domains added at the end: the listed ones keep their comments
+        for _ in domains[len(current) :]:
+            current.append(tomlkit.table())
         tables = list(current)
     else:
         if "domains" in doc:
