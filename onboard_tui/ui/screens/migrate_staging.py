@@ -94,8 +94,9 @@ class StagingPanel(Vertical):
         if self.migration.observer:
             holder = self.migration.store.lock.holder()
             observer.update(
-                f"Another onboard-tui (process {holder or '?'}) runs this session's migration: "
-                "this wizard only watches. Stop it to control the groups here."
+                f"Observer: another onboard-tui (process {holder or '?'}) runs this session's "
+                "migration, and this wizard only watches it. To start, pause or resume groups "
+                "here, stop that process (or the onboard-tui run service) and reopen the session."
             )
         else:
             observer.display = False
@@ -178,9 +179,13 @@ class StagingPanel(Vertical):
             self.notify("Make a Transfer Group first (Users tab).", severity="warning")
             return
         if self.migration.observer:
+            holder = self.migration.store.lock.holder()
             self.notify(
-                "Another onboard-tui runs this migration; this wizard only watches.",
+                f"Not done: another onboard-tui (process {holder or '?'}) runs this migration "
+                "and this wizard only watches. Stop that process and reopen the session here "
+                "to control the groups.",
                 severity="warning",
+                markup=False,
             )
             return
         if action in ("start", "schedule", "resume", "retry", "delta"):
