@@ -180,6 +180,9 @@ class FaultProxy:
     def down(self) -> None:
         """Stop listening: new connections are refused (ECONNREFUSED) until up()."""
         if self._listener is not None:
+            # shutdown() first: it stops listening at once, even while accept() waits.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
             self._listener = None
 
