@@ -24,6 +24,7 @@ from onboard_tui.mail.imap_target import ImapTarget
 from onboard_tui.mail.imapconn import ImapEndpoint
 from onboard_tui.mail.items import (
     SKIP_EXCLUDED_FOLDER,
+    SKIP_NOT_SELECTED,
     SKIP_TARGET_TYPE,
     SKIP_UNREADABLE,
 )
@@ -111,9 +112,16 @@ def logon(sandbox: SandboxServer) -> CloudLogon:
         return client.logon(ADMIN, Secret(PASSWORD))
 
 
-def run(db: StateDB, source: EwsSource, target: MailTarget, *, delta: bool = False) -> object:
+def run(
+    db: StateDB,
+    source: EwsSource,
+    target: MailTarget,
+    *,
+    delta: bool = False,
+    settings: TransferSettings = DEFAULT,
+) -> object:
     engine = MigrationEngine(db, source, target, SystemClock(), batch_items=4)
-    engine.start([GroupPlan("G", [USER], DEFAULT)], delta=delta)
+    engine.start([GroupPlan("G", [USER], settings)], delta=delta)
     assert engine.wait(120)
     snap = engine.snapshot()
     engine.stop()
@@ -169,6 +177,24 @@ def test_every_type_reaches_the_cloud_and_the_delta_pass_copies_only_new_items(
     assert len(before) == 18 and len(after) == 20
     with CloudClient(sandbox.url) as client:
         assert client.mailbox_usage(logon, USER).items == 18 + 2
+    db.close()
+
+
+def test_a_selective_transfer_of_contacts_and_tasks_leaves_mail_and_calendar(
+    ews: FakeEws, tmp_path: Path, sandbox: SandboxServer, logon: CloudLogon
+) -> None:
+    db = StateDB(tmp_path / "state.db")
+    target = CloudTarget(lambda: CloudClient(sandbox.url, max_retries=0), logon)
+    chosen = TransferSettings("people", mode="selective", item_types=["contacts", "tasks"])
+    snap = run(db, source_for(ews), target, settings=chosen)
+    assert snap.overall.users["done"] == 1, snap.recent_errors  # type: ignore[attr-defined]
+    with CloudClient(sandbox.url) as client:
+        usage = client.mailbox_usage(logon, USER)
+        assert {k: v[0] for k, v in usage.by_kind.items() if v[0]} == {"contact": 2, "task": 1}
+    reasons = skipped(db)
+    assert reasons[("mail", SKIP_NOT_SELECTED)] == 14
+    assert reasons[("calendar", SKIP_NOT_SELECTED)] == 1
+    assert reasons[("contacts", SKIP_UNREADABLE)] == 1
     db.close()
 
 
