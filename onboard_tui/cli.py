@@ -254,6 +254,29 @@ def run_cmd(session: Path, groups: tuple[str, ...], once: bool) -> None:
     sys.exit(code)
 
 
+@main.group("sandbox")
+def sandbox_group() -> None:
+    """The embedded sandbox cloud of a demo or sandbox session."""
+
+
+@sandbox_group.command("activate")
+@click.argument("session", type=click.Path(path_type=Path))
+@click.argument("emails", nargs=-1, required=True)
+def sandbox_activate_cmd(session: Path, emails: tuple[str, ...]) -> None:
+    """Activate users as if each logged in once (exit 0 all, 1 some not, 2 error)."""
+    from onboard_tui.cloud.sandbox.activate_cli import activate_in_session
+
+    try:
+        results = activate_in_session(session, list(emails), SystemClock())
+    except OnboardError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(OnboardError(f"{exc.filename or session}: {exc.strerror or exc}."))
+    for email, why in results:
+        click.echo(f"activated: {email}" if not why else f"not activated: {why}")
+    sys.exit(1 if any(why for _, why in results) else 0)
+
+
 @main.command("import-users")
 @click.argument("session", type=click.Path(path_type=Path))
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Users CSV file.")

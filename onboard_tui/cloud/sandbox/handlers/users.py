@@ -142,7 +142,9 @@ def provision(ctx: SandboxContext, request: Request) -> Response:
         )
     domain = domain_name(email.rpartition("@")[2]) or ""
     listed = {d.name for d in ctx.store.domains(org_id)}
-    if domain not in listed:
+    labels = domain.split(".")
+    covering = {".".join(labels[i:]) for i in range(len(labels) - 1)}  # it, or a parent
+    if not covering & listed:
         raise ApiProblem(
             409,
             f"{domain} is not a domain of this organisation: add it in Step 2 first.",
