@@ -16,7 +16,8 @@ from .errors import DnsInputError
 
 IDNA = dns.name.IDNA_2008
 
-_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$", re.IGNORECASE)
+# ASCII: with Unicode case folding "İ" and "K" (Kelvin) would match [a-z].
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$", re.IGNORECASE | re.ASCII)
 
 
 def parse_domain(text: str, *, what: str = "domain", min_labels: int = 2) -> dns.name.Name:

@@ -80,7 +80,7 @@ def ipaddress_version(text: str) -> int | None:
 
 
 def _port(raw: str, text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not (text.isascii() and text.isdigit()) or len(text) > 5 or not 0 < int(text) < 65536:
         raise DnsInputError(f"'{raw}' has no valid port (1-65535) after the colon.", hint=_HINT)
     return int(text)
 

@@ -667,6 +667,11 @@ def mail_domain(text: str) -> str:
     """
     name = parse_domain(text)
     shown = show(name).lower()
+    if name.labels[-2].isdigit():
+        raise DomainError(
+            f"'{shown}' is not a mail domain: its last part is a number.",
+            hint="Type a name such as renovations.com, not an address.",
+        )
     bad = next((label for label in name.labels if b"_" in label), None)
     if bad is not None:
         raise DomainError(

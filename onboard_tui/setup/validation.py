@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from onboard_tui.dns.names import parse_domain
+from onboard_tui.errors import OnboardError
+
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -19,9 +22,11 @@ def email_problem(value: str) -> str | None:
     local, domain = value.split("@")
     if not _LOCAL.match(local) or local.startswith(".") or ".." in local or local.endswith("."):
         return f"'{local}' is not a valid name before the @."
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
+    try:  # the same IDNA 2008 rules as Step 2, so a logon domain can also be verified
+        if domain.endswith("."):
+            raise OnboardError("a final dot has no place in an email address")
+        ascii_domain = parse_domain(domain, min_labels=1).to_text(omit_final_dot=True).lower()
+    except OnboardError:
         return f"'{domain}' is not a valid domain name."
     labels = ascii_domain.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
