@@ -26,7 +26,7 @@ from .settings import examples
 LDH = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 label_chars = st.sampled_from(
-    list("abcxyz019-_.") + ["é", "ü", "ß", "İ", "ﬁ", "１", "Ａ", "٣", "²", "\u200d", "⒈", "\x00", " "]
+    [*"abcxyz019-_.", *"éüßİﬁ", "\uff11", "\uff21", "\u0663", "²", "\u200d", "⒈", "\x00", " "]
 )
 domainish = st.one_of(
     st.text(max_size=40),
@@ -122,7 +122,7 @@ nameserverish = st.one_of(
         st.sampled_from(["127.0.0.1", "ns1.example.com", "[::1]", "::1", "[127.0.0.1]", ""]),
         st.one_of(
             st.integers(-5, 70000).map(str),
-            st.text(st.sampled_from("0123456789²³¹٣١०𝟘"), max_size=6),
+            st.text(st.sampled_from("0123456789²³¹\u0663\u0661\u0966\U0001d7d8"), max_size=6),
             st.just("9" * 5000),
         ),
     ),
@@ -142,7 +142,9 @@ def test_parse_nameserver(text: str) -> None:
 
 
 @examples(300)
-@given(text=st.one_of(st.text(max_size=40), st.builds("{}@{}".format, st.text(max_size=10), domainish)))
+@given(
+    text=st.one_of(st.text(max_size=40), st.builds("{}@{}".format, st.text(max_size=10), domainish))
+)
 def test_csv_and_setup_email_checks_never_raise(text: str) -> None:
     for check in (csv_email_problem, setup_email_problem):
         problem = check(text)
@@ -161,7 +163,7 @@ def test_regression_port_of_unicode_digits(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["İ", "\u212a", "keyİ"])
 def test_regression_key_with_unicode_that_folds_to_ascii(text: str) -> None:
-    """"İ" matched [a-z] under re.IGNORECASE, then .encode("ascii") raised."""
+    """ "İ" matched [a-z] under re.IGNORECASE, then .encode("ascii") raised."""
     with pytest.raises(DnsInputError):
         parse_key(text)
 
