@@ -337,7 +337,17 @@ class MigrationEngine:
         self.ledger.skipped(user, absent)
         src, tgt = self._open_pair(job)
         try:
-            plans = self._plan(job, src, selection)
+            tries = 0
+            while True:
+                try:
+                    plans = self._plan(job, src, selection)
+                    break
+                except Throttled as exc:  # a busy source while scanning: back off, rescan
+                    tries += 1
+                    self._back_off(job, exc, tries)
+                    src.close()
+                    tgt.close()
+                    src, tgt = self._open_pair(job)
             for folder, validity, high_water, pending in plans:
                 if self._paused(job):
                     raise Stopped

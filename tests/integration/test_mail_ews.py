@@ -248,6 +248,20 @@ def test_server_busy_and_503_are_retried_and_counted_as_throttling(
     db.close()
 
 
+def test_a_long_back_off_while_scanning_is_waited_out_by_the_engine(
+    ews: FakeEws, tmp_path: Path, sandbox: SandboxServer, logon: CloudLogon
+) -> None:
+    ews.busy, ews.busy_ms = 1, 1500  # more than the ceiling below: the engine waits
+    source = source_for(ews, max_wait=1.0)
+    db = StateDB(tmp_path / "state.db")
+    target = CloudTarget(lambda: CloudClient(sandbox.url, max_retries=0), logon)
+    snap = run(db, source, target)
+    assert snap.overall.users["done"] == 1, snap.recent_errors  # type: ignore[attr-defined]
+    assert snap.throttle_events >= 1  # type: ignore[attr-defined]
+    assert db.query("SELECT count(*) FROM mail_ledger")[0][0] == 18
+    db.close()
+
+
 def test_a_back_off_beyond_the_ceiling_reaches_the_engine_as_throttled(ews: FakeEws) -> None:
     ews.busy, ews.busy_ms = 1, 30_000
     source = source_for(ews, max_wait=1.0)
