@@ -77,7 +77,8 @@ def test_dovecot_restart_mid_migration(own_dovecot: DovecotServer, tmp_path: Pat
         restart(own_dovecot)
         runner.join(120)
         assert not runner.is_alive()
-        assert 10 <= copied_before < 80, "the restart did not land mid-run"
+        # 4 folders of 16 and 2 twins are copied (Trash is not): 66 in all.
+        assert 10 <= copied_before < 66, "the restart did not land mid-run"
         (code,) = result
         if code != 0:
             # The engine retried while Dovecot was down and gave up with a sentence.
