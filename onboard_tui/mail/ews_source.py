@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import urllib3
 from exchangelib import (
     BASIC,
     DEEP,
@@ -224,6 +225,10 @@ class EwsSource:
                 # A private Protocol (not exchangelib's shared cache): our TLS and policy.
                 protocol = type.__call__(_Protocol, config=config)
                 protocol.verify = (s.ca_file or True) if s.verify_tls else False
+                if not s.verify_tls:
+                    # Said once here and in describe(), not by urllib3 on every request.
+                    log.warning("EWS %s: TLS certificate verification is OFF", s.url)
+                    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
                 self._config, self._protocol = config, protocol
             return self._config, self._protocol
 

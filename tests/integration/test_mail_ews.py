@@ -308,7 +308,6 @@ def test_wrong_password_fails_at_once_and_unreachable_url_says_so(ews: FakeEws) 
         gone.open(USER).folders()
 
 
-@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_an_untrusted_certificate_is_refused_unless_its_ca_is_given(tmp_path: Path) -> None:
     ca, cert, key = make_ca(tmp_path)
     server = FakeEws()
