@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -73,6 +72,7 @@ class SmtpSender:
         self.settings = settings
         self.password = password
         self._smtp: smtplib.SMTP | None = None
+        self._end = _EndWatch(None)  # until connected
         self.tls_version = ""
 
     def __enter__(self) -> SmtpSender:
@@ -151,6 +151,7 @@ class SmtpSender:
                 hint="Check the host and port, and that this machine may reach it.",
             ) from None
         self._smtp = smtp
+        self._end = _EndWatch(smtp)
 
     def send(self, message: EmailMessage, recipient: str) -> None:
         """Send one message; Rejected when the server refuses it, SmtpError when it is gone."""
@@ -158,14 +159,14 @@ class SmtpSender:
             if self._smtp is None:
                 self.connect()
             assert self._smtp is not None
-            written = _watch_message_end(self._smtp)
+            self._end.written = False
             try:
                 refused = self._smtp.send_message(
                     message, from_addr=self.settings.from_address, to_addrs=[recipient]
                 )
             except smtplib.SMTPServerDisconnected as exc:
                 self._drop()
-                self._unless_written(written(), recipient, exc)
+                self._unless_written(self._end.written, recipient, exc)
                 if attempt == 2:
                     raise SmtpError(f"{describe(self.settings)} hung up twice.") from None
                 continue
@@ -182,7 +183,7 @@ class SmtpSender:
                 raise Rejected(exc.smtp_code, _text(exc.smtp_error)) from None
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
-                self._unless_written(written(), recipient, exc)
+                self._unless_written(self._end.written, recipient, exc)
                 if attempt == 2:
                     raise SmtpError(f"{describe(self.settings)}: {exc}.") from None
                 continue
@@ -226,20 +227,20 @@ class SmtpSender:
             self._drop()
 
 
-def _watch_message_end(smtp: smtplib.SMTP) -> Callable[[], bool]:
-    """Whether the message's final "." has been written to the server (smtplib's data()
-    sends the whole message, dot included, in one send call)."""
-    written = False
-    send = smtp.send
+class _EndWatch:
+    """Notes when a message's final "." has been written on this connection (smtplib's
+    data() sends the whole message, dot included, in one send call)."""
 
-    def watched(data: bytes | str) -> None:
-        nonlocal written
-        send(data)
+    def __init__(self, smtp: smtplib.SMTP | None) -> None:
+        self.written = False
+        if smtp is not None:
+            self._send = smtp.send
+            smtp.send = self  # type: ignore[method-assign,assignment]
+
+    def __call__(self, data: bytes | str) -> None:
+        self._send(data)
         if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
-            written = True
-
-    smtp.send = watched  # type: ignore[method-assign,assignment]
-    return lambda: written
+            self.written = True
 
 
 def _quietly_close(smtp: smtplib.SMTP) -> None:
