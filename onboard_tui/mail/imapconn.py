@@ -115,8 +115,9 @@ def internaldate(when: datetime) -> str:
 
 
 _DATE = re.compile(rb'INTERNALDATE "\s?(\d{1,2}-\w{3}-\d{4} \d\d:\d\d:\d\d [+-]\d{4})"')
-_UID = re.compile(rb"\bUID (\d+)")
-_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+# At most 20 digits: int() refuses numbers past 4300 digits, and none of these is that big.
+_UID = re.compile(rb"\bUID (\d{1,20})(?!\d)")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d{1,20})(?!\d)")
 _FLAGS = re.compile(rb"FLAGS \(([^)]*)\)")
 _LIST = re.compile(rb'^\((?P<attrs>[^)]*)\) (?P<sep>"(?:\\.|[^"])*"|NIL) ?(?P<name>.*)$')
 _MONTHS = {

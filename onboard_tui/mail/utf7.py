@@ -14,7 +14,9 @@ class Utf7Error(ValueError):
 
 
 def _flush(chunk: list[str]) -> str:
-    raw = "".join(chunk).encode("utf-16-be")
+    # A lone surrogate (a non-UTF-8 file name from os.fsdecode) has no UTF-16: U+FFFD.
+    text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in chunk)
+    raw = text.encode("utf-16-be")
     return "&" + base64.b64encode(raw).decode("ascii").rstrip("=").replace("/", ",") + "-"
 
 
