@@ -322,3 +322,14 @@ def test_an_untrusted_certificate_is_refused_unless_its_ca_is_given(tmp_path: Pa
         unverified = source_for(server, verify_tls=False)
         assert "TLS verification OFF" in unverified.describe()
         assert unverified.open(USER).folders()
+
+
+def test_a_sync_state_exchange_no_longer_knows_means_a_full_scan(ews: FakeEws) -> None:
+    box = source_for(ews).open(USER)
+    inbox = next(f for f in box.folders() if f.path == ("Inbox",))
+    full = box.scan(inbox, "", 0)
+    assert not full.delta and len(full.refs) == 7 and full.validity.startswith("ews-sync:")
+    assert box.scan(inbox, full.validity, full.high_water).refs == []  # nothing new
+    stale = box.scan(inbox, "ews-sync:" + "QUJD", 1)  # another folder's, or expired
+    assert not stale.delta and len(stale.refs) == 7
+    box.close()

@@ -390,11 +390,17 @@ def success(op: str, inner: str) -> str:
 
 
 def error_message(op: str, code: str, text: str) -> str:
+    # Exchange's SyncFolderItems errors still carry an empty SyncState (exchangelib reads it).
+    sync = (
+        "<m:SyncState/><m:IncludesLastItemInRange>true</m:IncludesLastItemInRange>"
+        if op == "SyncFolderItems"
+        else ""
+    )
     return (
         f'<m:{op}ResponseMessage ResponseClass="Error">'
         f"<m:MessageText>{escape(text)}</m:MessageText>"
         f"<m:ResponseCode>{code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
-        f"</m:{op}ResponseMessage>"
+        f"{sync}</m:{op}ResponseMessage>"
     )
 
 
