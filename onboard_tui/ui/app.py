@@ -8,7 +8,10 @@ message; one handler turns any worker failure into a notification, never a trace
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,12 +78,33 @@ class OnboardApp(App[int]):
         self.new = new
         self.show_tour = show_tour
         self.service: OnboardingService | None = None
+        self._signals: list[int] = []
 
     # --- opening -------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.push_screen(OpeningScreen(f"Opening {self.session_file} …"))
+        self._catch_hangup()
         self.open_session()
+
+    def _catch_hangup(self) -> None:
+        """SIGHUP (the SSH session or tmux went away) or SIGTERM would kill the process
+        mid-batch; instead the migration stops at a batch boundary, the ledger is
+        committed, the session lock is released, then the wizard exits."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._hang_up, signum)
+                self._signals.append(signum)
+
+    def _hang_up(self, signum: int) -> None:
+        log.info("signal %s: checkpointing and leaving", signal.Signals(signum).name)
+        if self.service is not None:
+            self.service.close()  # stops the engine at a batch boundary, commits the ledger
+            self.service = None
+        self.exit(128 + signum)
 
     @work(thread=True, exclusive=True, group="session", exit_on_error=False)
     def open_session(self, restore: bool = False) -> None:
@@ -208,6 +232,12 @@ class OnboardApp(App[int]):
                     demo=service.sandbox is not None,
                     migration=service.migration,
                 )
+            if step_id is StepId.SUBSCRIBE:
+                from onboard_tui.ui.screens.subscribe import SubscribeScreen
+
+                return SubscribeScreen(
+                    step, service.roadmap, service.subscriptions, read_only=service.read_only
+                )
             if step_id is StepId.COMMUNICATE:
                 from onboard_tui.ui.screens.communicate import CommunicateScreen
 
@@ -298,6 +328,10 @@ class OnboardApp(App[int]):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in self._signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
         if self.service is not None:
             self.service.close()
             self.service = None
