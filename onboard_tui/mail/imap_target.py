@@ -23,7 +23,7 @@ from onboard_tui.mail.items import (
     MAIL,
     FolderPath,
     MailItem,
-    crlf,
+    WireBody,
     header_block,
     message_id,
     utc,
@@ -129,12 +129,12 @@ class ImapTargetMailbox:
         raw = self._raw.get(folder) or self.conn.wire_name(folder)
         index = self._index.get(folder)
         refs: list[str] = [""] * len(items)
-        pending: list[tuple[int, tuple[str, ...], datetime, bytes]] = []
+        pending: list[tuple[int, tuple[str, ...], datetime, WireBody]] = []
         for i, item in enumerate(items):
-            body = crlf(item.body)
+            body = WireBody(item.body)  # CRLF on the wire, never a second whole copy
             if index:
                 key = (
-                    message_id(header_block(body)),
+                    message_id(header_block(item.body)),
                     int(utc(item.ref.received).timestamp()),
                     len(body),
                 )
@@ -144,7 +144,7 @@ class ImapTargetMailbox:
                     continue
             pending.append((i, item.ref.flags, item.ref.received, body))
         # One MULTIAPPEND per chunk of at most MAX_APPEND_BYTES (one message when not offered).
-        chunk: list[tuple[int, tuple[str, ...], datetime, bytes]] = []
+        chunk: list[tuple[int, tuple[str, ...], datetime, WireBody]] = []
         size = 0
         for entry in pending:
             if chunk and (not self.multi or size + len(entry[3]) > MAX_APPEND_BYTES):
@@ -157,7 +157,10 @@ class ImapTargetMailbox:
         return refs
 
     def _append(
-        self, raw: str, chunk: list[tuple[int, tuple[str, ...], datetime, bytes]], refs: list[str]
+        self,
+        raw: str,
+        chunk: list[tuple[int, tuple[str, ...], datetime, WireBody]],
+        refs: list[str],
     ) -> None:
         from datetime import datetime
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from onboard_tui.mail import utf7
 from onboard_tui.mail.errors import LoginFailed, MailError, Throttled
-from onboard_tui.mail.items import FolderPath, is_inbox
+from onboard_tui.mail.items import FolderPath, WireBody, is_inbox
 from onboard_tui.providers.reader import is_loopback
 from onboard_tui.session.secrets import Secret, SecretRef
 
@@ -404,11 +404,11 @@ class ImapConnection:
         return parse_fetch(self._run("UID FETCH", self._imap.uid, "FETCH", uid_set, items))
 
     def append(
-        self, raw: str, messages: Sequence[tuple[tuple[str, ...], datetime, bytes]]
+        self, raw: str, messages: Sequence[tuple[tuple[str, ...], datetime, bytes | WireBody]]
     ) -> list[int] | None:
         """APPEND the messages (one MULTIAPPEND when offered); their UIDs if UIDPLUS says.
 
-        Each message is (flags, INTERNALDATE, CRLF bytes).
+        Each message is (flags, INTERNALDATE, CRLF bytes or a WireBody sent in pieces).
         """
         imap = self._imap
         plus = "LITERAL+" in self.capabilities
@@ -427,7 +427,8 @@ class ImapConnection:
                             break
                     if imap.tagged_commands[tag]:
                         break
-                imap.send(body)
+                for piece in body.chunks() if isinstance(body, WireBody) else (body,):
+                    imap.send(piece)
             else:
                 imap.send(b"\r\n")
             typ, data = imap._command_complete("APPEND", tag)

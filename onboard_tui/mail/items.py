@@ -9,6 +9,7 @@ for the CRLF normalisation IMAP requires of bare-LF archives).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -95,6 +96,42 @@ def crlf(body: bytes) -> bytes:
     if lf == body.count(b"\r\n") and body.count(b"\r") == lf:
         return body
     return _LF.sub(b"\r\n", body)
+
+
+WIRE_CHUNK = 1024 * 1024
+
+
+class WireBody:
+    """A body in IMAP's CRLF wire form, made piece by piece as it is sent.
+
+    The literal's size is known up front, but the converted message is never built
+    whole: a 100 MB message with LF line ends would otherwise be held twice (three times
+    with the regular expression's pieces) while it is appended.
+    """
+
+    __slots__ = ("_size", "body")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        crlfs = body.count(b"\r\n")
+        self._size = len(body) + (body.count(b"\n") - crlfs) + (body.count(b"\r") - crlfs)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def chunks(self, size: int = WIRE_CHUNK) -> Iterator[bytes]:
+        """The wire bytes in pieces of about `size`; a CR LF pair is never split."""
+        body, start, end_all = self.body, 0, len(self.body)
+        if self._size == end_all:
+            yield body  # already CRLF: sent as it is, no copy
+            return
+        view = memoryview(body)
+        while start < end_all:
+            end = min(end_all, start + size)
+            while end < end_all and body[end - 1] == 13:  # a CR: keep its LF with it
+                end += 1
+            yield _LF.sub(b"\r\n", view[start:end])
+            start = end
 
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
