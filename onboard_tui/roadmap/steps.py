@@ -87,7 +87,7 @@ STEPS: tuple[Step, ...] = (
         "Solution provider",
         "Assign a mail subscription to every user, then have each user log in once to "
         "activate the account: after migration no new mail reaches the old mail file.",
-        False,
+        True,
     ),
     Step(
         StepId.MX,

@@ -40,7 +40,7 @@ class ActivationSchedule:
 
     after_min: float = 30.0
     after_max: float = 300.0
-    never_percent: int = 20
+    never_percent: int = 25
 
     def due(self, email: str, assigned_at: datetime) -> datetime | None:
         number = int.from_bytes(hashlib.sha256(email.casefold().encode()).digest()[:8], "big")
@@ -259,7 +259,7 @@ def activation_schedule(doc: Mapping[str, Any]) -> ActivationSchedule | None:
     [sandbox]
     self_activation = true          # false: users activate only by hand (sandbox activate)
     activate_after_s = [30, 300]    # each user between these many seconds after assignment
-    never_activate_percent = 20     # these never activate by themselves
+    never_activate_percent = 25     # these never activate by themselves
     ```
     A value of the wrong kind falls back to the default (this is the demo's pace only).
     """

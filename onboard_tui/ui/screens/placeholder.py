@@ -24,11 +24,6 @@ PLANNED: dict[StepId, tuple[str, ...]] = {
         "Stage, schedule, pause and resume migrations from Exchange, IMAP or archives.",
         "Follow progress on a live dashboard; export the list of completed users.",
     ),
-    StepId.SUBSCRIBE: (
-        "List who still needs a subscription; export it for your solution provider.",
-        "Track who has logged in once to activate the account.",
-        "Remind users who have not activated yet.",
-    ),
     StepId.MX: (
         "Show the MX records each authoritative server answers.",
         "Check that every domain, user and final pass is ready before the switch.",
