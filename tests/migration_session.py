@@ -53,6 +53,11 @@ def make_migration_session(
     """Create the session in `folder`; the number of messages generated."""
     groups = groups or {"Pilot": USERS[:2], "Wave 1": USERS[2:]}
     members = [u for names in groups.values() for u in names]
+    # Private like the real demo's (mail.demo.ensure_demo_mail): the session folder and
+    # demo-mail/ are 0700, so other local users cannot read the generated mailboxes.
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (folder / DEMO_MAIL).mkdir(exist_ok=True, mode=0o700)
+    (folder / DEMO_MAIL).chmod(0o700)
     stats = generate(
         folder / DEMO_MAIL,
         [(u, 1.0) for u in members if u not in extra_users],
