@@ -18,6 +18,8 @@ from tests.ui.scenes_mx import SCENES as MX_SCENES  # noqa: E402
 from tests.ui.scenes_mx import mx_app  # noqa: E402
 from tests.ui.scenes_staging import SCENES as STAGING_SCENES  # noqa: E402
 from tests.ui.scenes_staging import staging_app  # noqa: E402
+from tests.ui.scenes_subscribe import SCENES as SUBSCRIBE_SCENES  # noqa: E402
+from tests.ui.scenes_subscribe import subscribe_app  # noqa: E402
 from tests.ui.scenes_verify import SCENES as VERIFY_SCENES  # noqa: E402
 from tests.ui.scenes_verify import verify_app  # noqa: E402
 
@@ -28,6 +30,7 @@ async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
         make = comms_app if scene in COMMS_SCENES else make
         make = verify_app if scene in VERIFY_SCENES else make
         make = staging_app if scene in STAGING_SCENES else make
+        make = subscribe_app if scene in SUBSCRIBE_SCENES else make
         app = make(Path(tmp) / "demo", show_tour=scene.show_tour)
         async with app.run_test(size=size) as pilot:
             await scene.drive(pilot)
@@ -41,7 +44,15 @@ async def shoot(scene: Scene, size: tuple[int, int], out: Path) -> Path:
 async def main() -> int:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    every = (*SCENES, *VERIFY_SCENES, *MIGRATE_SCENES, *STAGING_SCENES, *MX_SCENES, *COMMS_SCENES)
+    every = (
+        *SCENES,
+        *VERIFY_SCENES,
+        *MIGRATE_SCENES,
+        *STAGING_SCENES,
+        *MX_SCENES,
+        *COMMS_SCENES,
+        *SUBSCRIBE_SCENES,
+    )
     for scene in every:
         for size in SIZES:
             print(await shoot(scene, size, out))
