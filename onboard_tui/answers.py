@@ -92,6 +92,8 @@ class SubscribeAnswers:
 @dataclass(frozen=True)
 class CommunicateAnswers:
     send: tuple[str, ...] = ()
+    #: Written into the templates' values.toml (the "Dates & URL" editor) before sending.
+    values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ class _Reader:
                 f"(known: {', '.join(SECTIONS)}).",
             )
         quit_when_done = self.get(doc, "", "quit_when_done", bool, False)
-        found = tuple(s for s in SECTIONS if s in doc)
+        found = tuple(s for s in doc if s in SECTIONS)  # carried out in the file's order
         if not found:
             raise self.fail("", None, "no answers: add at least one of " + ", ".join(SECTIONS))
         return Answers(
@@ -318,7 +320,12 @@ class _Reader:
         t = self.table(doc, "communicate")
         if t is None:
             return None
-        return CommunicateAnswers(send=self.strings(t, "communicate", "send"))
+        values = self.get(t, "communicate", "values", dict, {})
+        if not all(isinstance(v, str) for v in values.values()):
+            raise self.fail("communicate", "values", "'communicate.values' must map names to text.")
+        return CommunicateAnswers(
+            send=self.strings(t, "communicate", "send"), values=tuple(values.items())
+        )
 
     def _mx(self, doc: dict[str, Any]) -> MxAnswers | None:
         t = self.table(doc, "mx")
@@ -337,7 +344,7 @@ class _Reader:
 
 
 def _kind(kind: type) -> str:
-    names = {str: "text in quotes", int: "a whole number", bool: "true or false"}
+    names = {str: "text in quotes", int: "a whole number", bool: "true or false", dict: "a table"}
     return names.get(kind, 'a list in brackets (["a", "b"])' if kind is list else kind.__name__)
 
 

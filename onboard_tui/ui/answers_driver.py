@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+import tomlkit
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, Select, Static, TabbedContent
+from textual.widgets import Button, DataTable, Input, Select, Static, TabbedContent, TextArea
 
 from onboard_tui.answers import (
     Answers,
@@ -84,18 +85,9 @@ class AnswersDriver:
 
     async def run(self) -> Outcome:
         a = self.answers
-        steps: list[tuple[object, Callable[..., object]]] = [
-            (a.setup, self.setup),
-            (a.verify, self.verify),
-            (a.migrate, self.migrate),
-            (a.subscribe, self.subscribe),
-            (a.communicate, self.communicate),
-            (a.mx, self.mx),
-        ]
         try:
-            for section, step in steps:
-                if section is not None:
-                    await step(section)  # type: ignore[misc]
+            for name in a.steps:  # in the file's order: an announcement may come first
+                await getattr(self, name)(getattr(a, name))
         except OnboardError as exc:
             self.outcome.stopped = str(exc)
         except Exception as exc:  # the wizard must stay usable whatever happened
@@ -439,6 +431,8 @@ class AnswersDriver:
         await self.go_to(StepId.COMMUNICATE)
         table = self.widget("#comms-templates", DataTable)
         await self.until(lambda: table.row_count > 0, 20, "the templates")
+        if a.values:
+            await self.edit_values(dict(a.values))
         for name in a.send:
             if name not in {str(k.value) for k in table.rows}:
                 raise DriverStop(f"Communicate: there is no template '{name}'.")
@@ -449,15 +443,17 @@ class AnswersDriver:
                 lambda: bool(self.app.screen.query("#recipients-list")), 10, "who gets it"
             )
             await self.pilot.press("enter")  # users who have not received it yet
+            await asyncio.sleep(0.2)
             await self.until(
-                lambda: (
-                    bool(self.app.screen.query("#confirm-yes"))
-                    or self.app.screen.name == "communicate"
-                ),
-                30,
-                "the plan",
+                lambda: bool(self.app.screen.query("#confirm-yes")) or not self.busy("comms-plan"),
+                60,
+                "the list of recipients",
             )
+            await self.settle()
             if not self.app.screen.query("#confirm-yes"):
+                why = self.last_notice("Nobody to write to")
+                if "cannot be written" in why:
+                    raise DriverStop(f"Communicate: '{name}': {why}")
                 self.note(f"Communicate: '{name}' had already reached everyone.")
                 continue
             await self.click("#confirm-yes")
@@ -465,6 +461,26 @@ class AnswersDriver:
             await self.until(lambda: not self.busy("comms-send"), 600, f"sending '{name}'")
             counts = self.service.comms.counts(name)
             self.note(f"Communicate: '{name}' {dict(counts)}.")
+
+    async def edit_values(self, values: dict[str, str]) -> None:
+        """Through the "Dates & URL" editor (v), as the administrator would."""
+        await self.pilot.press("v")
+        await self.until(lambda: bool(self.app.screen.query("#editor-text")), 10, "the editor")
+        editor = self.widget("#editor-text", TextArea)
+        document = tomlkit.parse(editor.text)
+        for key, value in values.items():
+            document[key] = value
+        editor.text = tomlkit.dumps(document)
+        await self.press("ctrl+s")
+        if self.app.screen.query("#editor-text"):
+            problem = self.text("#editor-problem")
+            await self.press("escape")
+            raise DriverStop(f"Communicate: the values were not saved: {problem}")
+        self.note("Communicate: values set (" + ", ".join(values) + ").")
+
+    def last_notice(self, start: str) -> str:
+        notices = [n.message for n in self.app._notifications if n.message.startswith(start)]
+        return notices[-1].replace("\n", " ") if notices else ""
 
     # --- Step 5 ----------------------------------------------------------------------------
 
