@@ -5,7 +5,9 @@ what the ledger missed is simply sent again and the service answers 200. The bod
 passed through as the source gave it; folder, flags and received date travel in the
 `Item-*` headers (docs/cloud-api.md 4.3). The client does not retry busy answers here:
 a 429/503 reaches the engine as `Throttled` with the Retry-After, so the engine lowers
-its concurrency and waits at least that long before sending the batch again.
+its concurrency and waits at least that long before sending the batch again. A 4xx
+about the item itself (422 for a message with no header) is that item's `ItemRefused`:
+it is skipped with the service's sentence, the rest of the batch is stored.
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ from collections.abc import Callable, Mapping, Sequence
 
 from onboard_tui.clock import Clock
 from onboard_tui.cloud.client import CloudClient
-from onboard_tui.cloud.errors import CloudBusy, CloudError, CloudUnreachable
+from onboard_tui.cloud.errors import (
+    CloudBusy,
+    CloudConflict,
+    CloudError,
+    CloudRejected,
+    CloudUnauthorised,
+    CloudUnreachable,
+)
 from onboard_tui.cloud.models import CloudLogon
-from onboard_tui.mail.errors import MailError, Throttled
+from onboard_tui.mail.errors import ItemRefused, MailError, Throttled
 from onboard_tui.mail.items import CALENDAR, CONTACTS, MAIL, TASKS, FolderPath, MailItem, is_inbox
 from onboard_tui.session.secrets import Secret, SecretRef
 from onboard_tui.session.store import SessionStore
@@ -37,6 +46,10 @@ CONTENT_TYPES = {
     CALENDAR: "text/calendar",
     TASKS: "text/calendar",
 }
+
+#: 4xx answers about the item itself (bad request, too large, media type, validation);
+#: 401, 403, 404 and 409 (quota) are about the logon or the mailbox and fail the job.
+ITEM_STATUSES = frozenset({400, 413, 415, 422})
 
 ClientFactory = Callable[[], CloudClient]
 
@@ -86,8 +99,8 @@ class CloudMailbox:
     def begin_folder(self, folder: FolderPath, special_use: str, ledger_high: int | None) -> None:
         """Folders are created by the first PUT that names them."""
 
-    def store(self, folder: FolderPath, items: Sequence[MailItem]) -> list[str]:
-        refs = []
+    def store(self, folder: FolderPath, items: Sequence[MailItem]) -> list[str | ItemRefused]:
+        refs: list[str | ItemRefused] = []
         path = cloud_folder(folder)
         for item in items:
             try:
@@ -111,6 +124,15 @@ class CloudMailbox:
                 raise Throttled(
                     f"the cloud API is unreachable: {exc.message}", kind="http"
                 ) from None
+            except CloudRejected as exc:
+                if isinstance(exc, CloudUnauthorised | CloudConflict) or (
+                    exc.status not in ITEM_STATUSES
+                ):
+                    raise MailError(
+                        f"the cloud API refused {item.ref.source_id}: {exc.message}"
+                    ) from None
+                refs.append(refused(exc))
+                continue
             except CloudError as exc:
                 raise MailError(
                     f"the cloud API refused {item.ref.source_id}: {exc.message}"
@@ -120,6 +142,12 @@ class CloudMailbox:
 
     def close(self) -> None:
         self.client.close()
+
+
+def refused(exc: CloudRejected) -> ItemRefused:
+    """The service's sentence and what it said of each field ("body: not a mail item")."""
+    detail = " ".join(part for part in (exc.message, exc.hint) if part)
+    return ItemRefused(f"the cloud API refused the item: {detail}", detail=detail)
 
 
 def cloud_target_from_session(

@@ -10,6 +10,11 @@ stored batch goes to the ledger; a folder whose pass ends gets a checkpoint, so 
 Concurrency: `workers` threads run jobs (at most `group.concurrency` of a group at once);
 every batch takes a slot from the ThrottleController, whose limit halves on a throttling
 signal and grows back when calm. Pause, stop and SIGTERM are honoured between batches.
+
+An item the target refuses for what it is (`ItemRefused`) is recorded as skipped with
+the server's sentence and the job goes on; the skip record keeps later runs and delta
+passes from sending it again. A link that breaks mid-job is reopened with the back-off,
+and a connection refused while reopening is waited out the same way (`MAX_TRIES`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from onboard_tui.clock import Clock
-from onboard_tui.mail.errors import LoginFailed, MailError, Stopped, Throttled
+from onboard_tui.mail.errors import (
+    ItemRefused,
+    LoginFailed,
+    MailError,
+    Stopped,
+    Throttled,
+    Unreachable,
+)
 from onboard_tui.mail.items import (
     MAIL,
     SKIP_NOT_AVAILABLE,
@@ -44,7 +56,7 @@ from onboard_tui.mail.ledger import (
 from onboard_tui.mail.progress import OVERALL, ProgressSnapshot, RateMeter, aggregate
 from onboard_tui.mail.rules import Selection
 from onboard_tui.mail.source import MailSource, SourceFolder, SourceMailbox
-from onboard_tui.mail.target import MailTarget, TargetMailbox, uid_of
+from onboard_tui.mail.target import SKIP_REFUSED, MailTarget, TargetMailbox, uid_of
 from onboard_tui.mail.throttle import ThrottleController
 from onboard_tui.session.model import TransferSettings
 from onboard_tui.session.statedb import StateDB
@@ -97,6 +109,14 @@ def batches(refs: Sequence[ItemRef], max_items: int, max_bytes: int) -> Iterator
         size += ref.size
     if chunk:
         yield chunk
+
+
+def refused_skip(item: MailItem, refusal: ItemRefused) -> SkippedItem:
+    """The skip record of an item the target refused, with the server's sentence."""
+    ref = item.ref
+    return SkippedItem(
+        ref.source_id, ref.folder, SKIP_REFUSED, refusal.detail, ref.size, ref.item_type
+    )
 
 
 class MigrationEngine:
@@ -347,7 +367,7 @@ class MigrationEngine:
                     self._back_off(job, exc, tries)
                     src.close()
                     tgt.close()
-                    src, tgt = self._open_pair(job)
+                    src, tgt = self._open_pair(job, reopen=True)
             for folder, validity, high_water, pending in plans:
                 if self._paused(job):
                     raise Stopped
@@ -360,7 +380,13 @@ class MigrationEngine:
             src.close()
             tgt.close()
 
-    def _open_pair(self, job: _Job) -> tuple[SourceMailbox, TargetMailbox]:
+    def _open_pair(self, job: _Job, *, reopen: bool = False) -> tuple[SourceMailbox, TargetMailbox]:
+        """Open the user's source and target mailboxes, waiting out busy servers.
+
+        A connection that cannot be made fails a first open at once (a wrong host or
+        port will not get better); when `reopen`ing links that worked in this job, it is
+        a server restarting or overloaded, retried with the back-off like throttling.
+        """
         tries = 0
         while True:
             try:
@@ -374,9 +400,16 @@ class MigrationEngine:
             except Throttled as exc:
                 tries += 1
                 self._back_off(job, exc, tries)
+            except Unreachable as exc:
+                if not reopen:
+                    raise
+                tries += 1
+                self._back_off(job, Throttled(exc.message, kind="connect"), tries)
 
     def _back_off(self, job: _Job, exc: Throttled, tries: int) -> None:
         if tries >= MAX_TRIES:
+            if exc.kind == "connect":
+                raise MailError(f"{exc.message} (still failing after {tries} tries)")
             raise MailError(f"still busy after {tries} tries: {exc.message}")
         delay = self.throttle.on_throttle(exc.retry_after)
         job.throttle_events += 1
@@ -472,7 +505,7 @@ class MigrationEngine:
                             items.append(got)
                         else:
                             skips.append(got)
-                    refs = tgt.store(folder.path, items) if items else []
+                    refs = list(tgt.store(folder.path, items)) if items else []
                 except Throttled as exc:
                     self.throttle.release()
                     tries += 1
@@ -481,20 +514,27 @@ class MigrationEngine:
                     # and look again beyond what this job knows it stored.
                     src.close()
                     tgt.close()
-                    src, tgt = self._open_pair(job)
+                    src, tgt = self._open_pair(job, reopen=True)
                     began = False
                     continue
                 self.throttle.release()
                 self.throttle.on_success()
                 break
             rows = []
+            stored: list[MailItem] = []
             for item, ref in zip(items, refs, strict=True):
+                if isinstance(ref, ItemRefused):
+                    log.warning("%s: %s refused: %s", user, item.ref.source_id, ref.detail)
+                    skips.append(refused_skip(item, ref))
+                    continue
+                stored.append(item)
                 uid = uid_of(ref)
                 if uid is not None:
                     high = max(high or 0, uid)
                 rows.append(CopiedRow(user, item.ref.source_id, name, item.ref.size, ref, uid))
             self.ledger.copied(rows)
             self.ledger.skipped(user, skips)
+            items = stored
             copied_bytes = sum(i.ref.size for i in items)
             with self._lock:
                 job.row.items_done += len(items)

@@ -9,6 +9,11 @@ IMAP has no idempotent store, so before the first item of a folder is stored the
 is asked what it holds beyond the highest UID the ledger knows: anything the ledger
 missed (stored just before a crash) is matched by Message-ID, received date and size,
 as a multiset, so two identical messages in the source are still two in the target.
+
+A NO to an APPEND that is not about load or the folder (Dovecot's "Can't save a zero
+byte message") refuses a message, not the job: a MULTIAPPEND refused as a whole (it is
+atomic, RFC 3502) is sent again one message at a time, and the message refused alone
+becomes its `ItemRefused`, which the engine records as skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from onboard_tui.mail.errors import ItemRefused
 from onboard_tui.mail.imapconn import ImapConnection, ImapEndpoint, ImapFolder
 from onboard_tui.mail.items import (
     MAIL,
@@ -125,10 +131,10 @@ class ImapTargetMailbox:
             )
         return index
 
-    def store(self, folder: FolderPath, items: Sequence[MailItem]) -> list[str]:
+    def store(self, folder: FolderPath, items: Sequence[MailItem]) -> list[str | ItemRefused]:
         raw = self._raw.get(folder) or self.conn.wire_name(folder)
         index = self._index.get(folder)
-        refs: list[str] = [""] * len(items)
+        refs: list[str | ItemRefused] = [""] * len(items)
         pending: list[tuple[int, tuple[str, ...], datetime, WireBody]] = []
         for i, item in enumerate(items):
             body = WireBody(item.body)  # CRLF on the wire, never a second whole copy
@@ -160,14 +166,20 @@ class ImapTargetMailbox:
         self,
         raw: str,
         chunk: list[tuple[int, tuple[str, ...], datetime, WireBody]],
-        refs: list[str],
+        refs: list[str | ItemRefused],
     ) -> None:
-        from datetime import datetime
-
-        messages = [
-            (flags, when, body) for _, flags, when, body in chunk if isinstance(when, datetime)
-        ]
-        uids = self.conn.append(raw, messages)
+        messages = [(flags, when, body) for _, flags, when, body in chunk]
+        try:
+            uids = self.conn.append(raw, messages)
+        except ItemRefused as refusal:
+            if len(chunk) == 1:
+                log.warning("%s: APPEND to %s refused: %s", self.conn.user, raw, refusal.detail)
+                refs[chunk[0][0]] = refusal
+                return
+            # None of the chunk was stored; find the refused one(s) message by message.
+            for entry in chunk:
+                self._append(raw, [entry], refs)
+            return
         for n, (i, *_rest) in enumerate(chunk):
             refs[i] = str(uids[n]) if uids else "appended"
 

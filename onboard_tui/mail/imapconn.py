@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from onboard_tui.mail import utf7
-from onboard_tui.mail.errors import LoginFailed, MailError, Throttled
+from onboard_tui.mail.errors import ItemRefused, LoginFailed, MailError, Throttled, Unreachable
 from onboard_tui.mail.items import FolderPath, WireBody, is_inbox
 from onboard_tui.providers.reader import is_loopback
 from onboard_tui.session.secrets import Secret, SecretRef
@@ -35,6 +35,21 @@ SECURITY = ("tls", "starttls", "plain")
 #: Response codes (RFC 5530) and words that mean "busy, come back later", not "no".
 _BUSY_CODES = ("[INUSE]", "[LIMIT]", "[UNAVAILABLE]", "[SERVERBUG]", "[EXPUNGEISSUED]")
 _BUSY_WORDS = ("try again", "too many", "throttl", "rate limit", "busy", "temporarily")
+#: Codes of a NO to APPEND that are about the mailbox or folder, not the message sent.
+_MAILBOX_CODES = (
+    "[TRYCREATE]",
+    "[OVERQUOTA]",
+    "[NOPERM]",
+    "[AUTHORIZATIONFAILED]",
+    "[NONEXISTENT]",
+)
+#: What connecting can fail with that a server restarting or overloaded also causes.
+_TRANSIENT_CONNECT = (
+    ConnectionRefusedError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    TimeoutError,
+)
 
 
 @dataclass(frozen=True)
@@ -257,6 +272,10 @@ class ImapConnection:
                 f"The certificate of {e.host}:{e.port} cannot be verified ({exc.verify_message}).",
                 hint="Give the server's CA file (ca_file), or fix the server's certificate.",
             ) from None
+        except _TRANSIENT_CONNECT as exc:
+            raise Unreachable(f"Cannot connect to IMAP {e.host}:{e.port}: {exc}.") from None
+        except imaplib.IMAP4.abort as exc:  # greeting cut short, or a BYE instead of it
+            raise Unreachable(f"Cannot connect to IMAP {e.host}:{e.port}: {exc}.") from None
         except (OSError, imaplib.IMAP4.error) as exc:
             raise MailError(f"Cannot connect to IMAP {e.host}:{e.port}: {exc}.") from None
 
@@ -439,7 +458,13 @@ class ImapConnection:
         except (TimeoutError, OSError, EOFError) as exc:
             raise Throttled(f"APPEND to {raw}: connection lost ({exc}).", kind="bye") from None
         if typ != "OK":
-            raise _failure(f"APPEND to {raw}", typ, data)
+            failure = _failure(f"APPEND to {raw}", typ, data)
+            text = _text(data)
+            if type(failure) is MailError and not any(c in text.upper() for c in _MAILBOX_CODES):
+                # Not load, not the folder: the server refused what was sent (with
+                # MULTIAPPEND, one of the messages; RFC 3502 then stores none of them).
+                raise ItemRefused(failure.message, detail=f"{typ} {text}".strip())
+            raise failure
         _, codes = imap._untagged_response(typ, data, "APPENDUID")
         if not codes or not codes[-1]:
             return None

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from onboard_tui.mail.errors import ItemRefused
 from onboard_tui.mail.items import FolderPath, MailItem
+
+#: The skip reason of an item the target refused (the detail holds the server's sentence).
+SKIP_REFUSED = "refused by the target"
 
 
 class TargetMailbox(Protocol):
@@ -20,10 +24,12 @@ class TargetMailbox(Protocol):
         """
         ...
 
-    def store(self, folder: FolderPath, items: Sequence[MailItem]) -> list[str]:
+    def store(self, folder: FolderPath, items: Sequence[MailItem]) -> Sequence[str | ItemRefused]:
         """Store the items; a target reference per item, in order.
 
-        A reference starting with "found:" means the item was already there.
+        A reference starting with "found:" means the item was already there; an
+        `ItemRefused` in its place means the target refused that item alone (the others
+        are stored), so the engine skips it with the reason instead of failing the job.
         """
         ...
 
