@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -27,73 +26,18 @@ from onboard_tui.mail.items import MailItem
 from onboard_tui.roadmap import StepId
 from onboard_tui.session.model import SessionData
 from onboard_tui.session.store import SessionStore
+from tests.e2e.tmux import Tmux, alive, tmux_server, to_staging
 from tests.migration_session import PASSWORD, PASSWORD_ENV, USERS, make_migration_session
 
-from .servers.base import require_binary
-
-KEY_PAUSE = 0.05  # one key at a time, at human speed
 WIZARD = Path(sys.executable).with_name("onboard-tui")
-
-
-class Tmux:
-    """A private tmux server (its own socket) running one wizard at 80x24."""
-
-    def __init__(self, binary: str, name: str, env: dict[str, str]) -> None:
-        self.binary, self.name, self.env = binary, name, env
-
-    def __call__(self, *args: str) -> str:
-        done = subprocess.run(
-            [self.binary, "-L", self.name, "-f", "/dev/null", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        return done.stdout
-
-    def open(self, folder: Path) -> int:
-        """Start the wizard on `folder`; the pid of the wizard's process."""
-        self("new-session", "-d", "-s", "w", "-x", "80", "-y", "24", f"{WIZARD} {folder}")
-        return int(self("display-message", "-p", "-t", "w", "#{pane_pid}").strip())
-
-    def screen(self) -> str:
-        return self("capture-pane", "-p", "-t", "w")
-
-    def key(self, *keys: str) -> None:
-        for key in keys:
-            self("send-keys", "-t", "w", key)
-            time.sleep(KEY_PAUSE)
-
-    def wait_for(self, text: str, seconds: float = 90) -> str:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
 
 
 @pytest.fixture
 def tmux() -> Iterator[Tmux]:
-    binary = require_binary("tmux")
     if not WIZARD.exists():
         pytest.fail(f"{WIZARD} is missing: pip install -e '.[dev]' in the venv")
-    env = dict(os.environ, **{PASSWORD_ENV: PASSWORD})
-    env.pop("TMUX", None)
-    server = Tmux(binary, f"onboard-sighup-{os.getpid()}", env)
-    yield server
-    server("kill-server")
-
-
-def alive(pid: int) -> bool:
-    """True while the process runs (a zombie waiting for its parent counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    with tmux_server("onboard-sighup", dict(os.environ, **{PASSWORD_ENV: PASSWORD})) as server:
+        yield server
 
 
 def query(path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -102,45 +46,6 @@ def query(path: Path, sql: str) -> list[tuple[object, ...]]:
             return db.execute(sql).fetchall()
     except sqlite3.OperationalError:
         return []  # not created yet
-
-
-TABS = ("Users", "Settings", "Staging", "Complete", "Dashboard")
-
-
-def active_tab(screen: str) -> str:
-    """The tab whose label the highlight bar under the tab strip ends beneath."""
-    lines = screen.splitlines()
-    strip = next((i for i, line in enumerate(lines) if "Users  Settings  Staging" in line), None)
-    if strip is None or strip + 1 >= len(lines) or "╺" not in lines[strip + 1]:
-        return ""
-    end = lines[strip + 1].index("╺")
-    starts = [(lines[strip].index(name), name) for name in TABS]
-    return max((s, n) for s, n in starts if s < end)[1]
-
-
-def until_tab(tmux: Tmux, wanted: str, seconds: float = 2.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if active_tab(tmux.screen()) == wanted:
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def to_staging(tmux: Tmux) -> None:
-    """From the Users tab (where Step 3 opens) to the Staging table, by keyboard only."""
-    tmux.wait_for("alice.adams@renovations.com")
-    assert until_tab(tmux, "Users"), tmux.screen()
-    for _ in range(8):  # Shift+Tab up to the tab strip: there Right shows Settings
-        tmux.key("BTab", "Right")
-        if until_tab(tmux, "Settings"):
-            break
-    else:
-        raise AssertionError(f"the tab strip was never reached; the screen:\n{tmux.screen()}")
-    tmux.key("Right")
-    assert until_tab(tmux, "Staging", 10), tmux.screen()
-    tmux.wait_for("Start each Transfer Group")
-    tmux.key("Tab")  # into the groups table
 
 
 def source_bodies(folder: Path) -> Counter[tuple[str, str, str]]:
@@ -182,7 +87,7 @@ def test_sighup_mid_migration_then_reopen_and_resume(tmux: Tmux, tmp_path: Path)
     state, cloud = folder / "state.db", folder / "sandbox.db"
     copied = lambda: int(query(state, "SELECT count(*) FROM mail_ledger")[0][0] or 0)  # noqa: E731
 
-    pid = tmux.open(folder)
+    pid = tmux.start(f"{WIZARD} {folder}")
     to_staging(tmux)
     tmux.key("s")  # Start now: the pre-flight, then the confirmation
     tmux.wait_for("Start now with 4 user(s)?")
@@ -207,14 +112,16 @@ def test_sighup_mid_migration_then_reopen_and_resume(tmux: Tmux, tmp_path: Path)
     recorded = set(query(state, "SELECT user, source_id FROM mail_ledger"))
     assert set(query(cloud, "SELECT email, source_id FROM mailbox_items")) <= recorded
 
-    pid = tmux.open(folder)  # reopen: the lock was released, so this wizard controls it
+    pid = tmux.start(
+        f"{WIZARD} {folder}"
+    )  # reopen: the lock was released, so this wizard controls it
     to_staging(tmux)
     tmux.key("r")  # Resume
     deadline = time.monotonic() + 300
     while set(dict(query(state, "SELECT user, state FROM mail_jobs")).values()) != {"done"}:
         assert time.monotonic() < deadline, f"not finished; the screen:\n{tmux.screen()}"
         time.sleep(0.2)
-    tmux.wait_for("complete (4 done)", 30)
+    tmux.wait_for("complete (4 done)", seconds=30)
     tmux.key("C-q")
     deadline = time.monotonic() + 60
     while alive(pid):
