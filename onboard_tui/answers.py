@@ -83,9 +83,13 @@ class MigrateAnswers:
 
 @dataclass(frozen=True)
 class SubscribeAnswers:
-    export: Path | None = None
+    #: Write the CSV for the solution provider's portal (into the session folder).
+    export: bool = False
+    #: Provision and assign every user who needs a subscription ("mark assigned").
     assign_all: bool = False
+    #: Watch activations arrive for at most this long (users who never log in stay listed).
     wait_activated_minutes: int = 0
+    #: Then remind the users who have not activated.
     remind: bool = False
 
 
@@ -114,6 +118,8 @@ class Answers:
     mx: MxAnswers | None = None
     #: Quit the wizard when the answers are done (always so when there is no terminal).
     quit_when_done: bool = False
+    #: The cloud administrator's password, typed whenever the wizard asks for it again.
+    admin_password: SecretRef | None = None
     steps: tuple[str, ...] = field(default=())
 
 
@@ -203,7 +209,7 @@ class _Reader:
     # --- the sections ---------------------------------------------------------------------
 
     def answers(self, doc: dict[str, Any]) -> Answers:
-        unknown = sorted(set(doc) - set(SECTIONS) - {"quit_when_done"})
+        unknown = sorted(set(doc) - set(SECTIONS) - {"quit_when_done", "admin_password"})
         if unknown:
             raise self.fail(
                 "",
@@ -224,6 +230,9 @@ class _Reader:
             communicate=self._communicate(doc),
             mx=self._mx(doc),
             quit_when_done=quit_when_done,
+            admin_password=(
+                self.secret(doc, "", "admin_password") if "admin_password" in doc else None
+            ),
             steps=found,
         )
 
@@ -308,7 +317,7 @@ class _Reader:
         if t is None:
             return None
         return SubscribeAnswers(
-            export=self.path_of(t, "subscribe", "export"),
+            export=self.get(t, "subscribe", "export", bool, False),
             assign_all=self.get(t, "subscribe", "assign_all", bool, False),
             wait_activated_minutes=self.get(
                 t, "subscribe", "wait_activated_minutes", int, 0, check=_not_negative
@@ -369,6 +378,8 @@ def resolve_secrets(answers: Answers, ask: Callable[[str], str] | None = None) -
     found: dict[str, Secret] = {}
     wanted = [("setup", answers.setup.password if answers.setup else None)]
     wanted.append(("cloud", answers.migrate.password if answers.migrate else None))
+    if answers.admin_password is not None and not (answers.migrate and answers.migrate.password):
+        wanted[-1] = ("cloud", answers.admin_password)
     for name, ref in wanted:
         if ref is None:
             continue

@@ -126,7 +126,7 @@ class AnswersDriver:
         if secret is None:
             raise DriverStop(
                 "the wizard asks for a password the answers do not give "
-                "(set [setup] password or [migrate] password)."
+                "(set admin_password at the top of the file, or [setup] password)."
             )
         screen._answered = True  # type: ignore[attr-defined]
         field_ = screen.query_one(Input)
@@ -423,7 +423,58 @@ class AnswersDriver:
     # --- Step 4 ----------------------------------------------------------------------------
 
     async def subscribe(self, a: SubscribeAnswers) -> None:
-        raise DriverStop("Step 4 answers are not supported by this version yet.")
+        await self.go_to(StepId.SUBSCRIBE)
+        table = self.service.subscriptions.table
+        if a.export:
+            await self.press("e")
+            await self.until(lambda: not self.busy("subs-export"), 60, "the export")
+            self.note(f"Step 4: {self.text('#subs-line')}")
+        for _ in range(2):  # a second time after the logon the cloud asked for
+            if not (a.assign_all and table.counters().unassigned):
+                break
+            await self.confirm_key("a", "subs-plan")
+            await self.until(lambda: not self.busy("subs-assign"), 600, "assigning")
+            await self.settle()
+        if a.assign_all:
+            counters = table.counters()
+            if counters.unassigned:
+                raise DriverStop(
+                    f"Step 4: {counters.unassigned} user(s) still unassigned: "
+                    f"{self.text('#subs-line')}"
+                )
+            self.note(f"Step 4: {counters.assigned} subscription(s) assigned.")
+        if a.wait_activated_minutes:
+            deadline = time.monotonic() + a.wait_activated_minutes * 60
+            while table.counters().activated < table.counters().assigned:
+                if time.monotonic() > deadline:
+                    break
+                await self.press("p")
+                await self.until(lambda: not self.busy("subs-poll"), 60, "the activation poll")
+                await asyncio.sleep(5)
+            c = table.counters()
+            self.note(f"Step 4: {c.activated} of {c.assigned} user(s) activated.")
+        if a.remind and table.counters().activated < table.counters().assigned:
+            if await self.confirm_key("r", "subs-plan"):
+                await self.until(lambda: not self.busy("subs-send"), 600, "the reminders")
+                self.note(f"Step 4: {self.text('#subs-line')}")
+            else:
+                self.note("Step 4: nobody to remind (reminded already).")
+
+    async def confirm_key(self, key: str, planning: str) -> bool:
+        """A key that plans in a worker, then asks; yes when it asked (False: nothing to do)."""
+        await self.pilot.press(key)
+        await asyncio.sleep(0.2)
+        await self.until(
+            lambda: bool(self.app.screen.query("#confirm-yes")) or not self.busy(planning),
+            60,
+            "the confirmation",
+        )
+        await self.settle()
+        if not self.app.screen.query("#confirm-yes"):
+            return False
+        await self.click("#confirm-yes")
+        await asyncio.sleep(0.2)
+        return True
 
     # --- Communicate -----------------------------------------------------------------------
 
@@ -514,7 +565,8 @@ class AnswersDriver:
                 120,
                 f"the MX switch of {record.name}",
             )
-            self.note(f"Step 5: MX of {record.name} switched.")
+            despite = "" if "every condition is met" in gate else " (despite open conditions)"
+            self.note(f"Step 5: MX of {record.name} switched{despite}.")
 
 
 def _duration(seconds: float) -> str:

@@ -19,7 +19,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_the_sample_walks_every_step_and_keeps_no_password() -> None:
     answers = load_answers(SAMPLE)
-    assert answers.steps == ("setup", "verify", "communicate", "migrate", "mx")
+    assert answers.steps == ("setup", "verify", "communicate", "migrate", "subscribe", "mx")
     assert answers.setup is not None and str(answers.setup.password) == "env:ONBOARD_DEMO_PASSWORD"
     assert answers.migrate is not None and answers.migrate.csv == SAMPLE.parent / "demo-users.csv"
     assert [g.setting for g in answers.migrate.groups] == ["Everything", "Last 12 months"]
