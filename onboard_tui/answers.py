@@ -23,7 +23,9 @@ from onboard_tui.session.secrets import Secret, SecretError, SecretRef
 
 T = TypeVar("T")
 
-SECTIONS = ("setup", "verify", "migrate", "subscribe", "communicate", "mx")
+#: Step 3 has two: `users` (the Users and Settings tabs) and `migrate` (Staging), so that
+#: an announcement can go out between them.
+SECTIONS = ("setup", "verify", "users", "communicate", "migrate", "subscribe", "mx")
 
 
 class AnswersError(OnboardError):
@@ -69,11 +71,15 @@ class SettingAnswer:
 
 
 @dataclass(frozen=True)
-class MigrateAnswers:
+class UsersAnswers:
     csv: Path | None = None
     skip_rejected: bool = True
     settings: tuple[SettingAnswer, ...] = ()
     groups: tuple[GroupAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
+class MigrateAnswers:
     start: tuple[str, ...] = ()
     wait_minutes: int = 30
     delta_pass: bool = False
@@ -112,6 +118,7 @@ class Answers:
     path: Path
     setup: SetupAnswers | None = None
     verify: VerifyAnswers | None = None
+    users: UsersAnswers | None = None
     migrate: MigrateAnswers | None = None
     subscribe: SubscribeAnswers | None = None
     communicate: CommunicateAnswers | None = None
@@ -225,7 +232,8 @@ class _Reader:
             self.path,
             setup=self._setup(doc),
             verify=self._verify(doc),
-            migrate=self._migrate(doc),
+            users=(users := self._users(doc)),
+            migrate=self._migrate(doc, users),
             subscribe=self._subscribe(doc),
             communicate=self._communicate(doc),
             mx=self._mx(doc),
@@ -264,13 +272,13 @@ class _Reader:
             remove_records=self.get(t, "verify", "remove_records", bool, False),
         )
 
-    def _migrate(self, doc: dict[str, Any]) -> MigrateAnswers | None:
-        t = self.table(doc, "migrate")
+    def _users(self, doc: dict[str, Any]) -> UsersAnswers | None:
+        t = self.table(doc, "users")
         if t is None:
             return None
         settings = []
         for i, s in enumerate(self._list_of_tables(t, "settings")):
-            where = "migrate.settings"
+            where = "users.settings"
             settings.append(
                 SettingAnswer(
                     self.get(s, where, "name", str, index=i, check=_not_empty),
@@ -281,11 +289,11 @@ class _Reader:
         groups = []
         names = {s.name for s in settings}
         for i, g in enumerate(self._list_of_tables(t, "groups")):
-            where = "migrate.groups"
+            where = "users.groups"
             setting = self.get(g, where, "setting", str, "", index=i)
             if setting and setting not in names:
                 raise self.fail(
-                    where, "setting", f"'{setting}' is not one of [[migrate.settings]].", i
+                    where, "setting", f"'{setting}' is not one of [[users.settings]].", i
                 )
             groups.append(
                 GroupAnswer(
@@ -295,17 +303,24 @@ class _Reader:
                     setting,
                 )
             )
-        start = self.strings(t, "migrate", "start")
-        known = {g.name for g in groups}
-        for name in start:
-            if known and name not in known:
-                raise self.fail("migrate", "start", f"'{name}' is not one of [[migrate.groups]].")
-        password = self.secret(t, "migrate", "password") if "password" in t else None
-        return MigrateAnswers(
-            csv=self.path_of(t, "migrate", "csv"),
-            skip_rejected=self.get(t, "migrate", "skip_rejected", bool, True),
+        return UsersAnswers(
+            csv=self.path_of(t, "users", "csv"),
+            skip_rejected=self.get(t, "users", "skip_rejected", bool, True),
             settings=tuple(settings),
             groups=tuple(groups),
+        )
+
+    def _migrate(self, doc: dict[str, Any], users: UsersAnswers | None) -> MigrateAnswers | None:
+        t = self.table(doc, "migrate")
+        if t is None:
+            return None
+        start = self.strings(t, "migrate", "start")
+        known = {g.name for g in users.groups} if users else set()
+        for name in start:
+            if known and name not in known:
+                raise self.fail("migrate", "start", f"'{name}' is not one of [[users.groups]].")
+        password = self.secret(t, "migrate", "password") if "password" in t else None
+        return MigrateAnswers(
             start=start,
             wait_minutes=self.get(t, "migrate", "wait_minutes", int, 30, check=_minutes),
             delta_pass=self.get(t, "migrate", "delta_pass", bool, False),
@@ -348,7 +363,7 @@ class _Reader:
     def _list_of_tables(self, t: dict[str, Any], key: str) -> list[dict[str, Any]]:
         items = t.get(key, [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise self.fail("migrate", key, f"'migrate.{key}' must be [[migrate.{key}]] tables.")
+            raise self.fail("users", key, f"'users.{key}' must be [[users.{key}]] tables.")
         return items
 
 

@@ -29,6 +29,7 @@ from onboard_tui.answers import (
     MxAnswers,
     SetupAnswers,
     SubscribeAnswers,
+    UsersAnswers,
     VerifyAnswers,
 )
 from onboard_tui.errors import OnboardError
@@ -138,6 +139,7 @@ class AnswersDriver:
     async def press(self, *keys: str) -> None:
         await self.pilot.press(*keys)
         await self.settle()
+        await self.answer_prompts()
 
     def widget(self, selector: str, kind: type[W]) -> W:
         return self.app.screen.query_one(selector, kind)
@@ -256,8 +258,10 @@ class AnswersDriver:
             return
         self.cursor_to(table, domain)
         await self.settle()
-        if not str(table.get_cell(domain, "key")).strip(" -—"):
-            await self.press("o")
+        for _ in range(2):  # again after the logon the cloud may ask for first
+            if not str(table.get_cell(domain, "key")).strip(" -—"):
+                self.cursor_to(table, domain)
+                await self.press("o")
         if a.create_records:
             await self.press("c")
             status = self.text("#verify-status")
@@ -280,7 +284,7 @@ class AnswersDriver:
 
     # --- Step 3 ----------------------------------------------------------------------------
 
-    async def migrate(self, a: MigrateAnswers) -> None:
+    async def users(self, a: UsersAnswers) -> None:
         await self.go_to(StepId.MIGRATE)
         if a.csv is not None:
             await self.import_csv(a)
@@ -298,6 +302,9 @@ class AnswersDriver:
             for group in a.groups:
                 if group.setting:
                     await self.assign(group.name, group.setting)
+
+    async def migrate(self, a: MigrateAnswers) -> None:
+        await self.go_to(StepId.MIGRATE)
         for name in a.start:
             await self.run_group(name, a)
 
@@ -306,7 +313,7 @@ class AnswersDriver:
         tabs.active = tab
         await self.settle()
 
-    async def import_csv(self, a: MigrateAnswers) -> None:
+    async def import_csv(self, a: UsersAnswers) -> None:
         assert a.csv is not None
         await self.show_tab("users")
         await self.pilot.press("i")
@@ -365,6 +372,9 @@ class AnswersDriver:
         await self.fill("#filter-value", value)
         await self.click("#filter-run")
         await self.until(lambda: bool(self.text("#filter-preview")), 30, "the preview")
+        if self.widget("#filter-save", Button).disabled:  # nobody joins or leaves
+            await self.click("#filter-cancel")
+            return
         await self.click("#filter-save")
         members = {g.name: g.members for g in directory.groups()}.get(name, 0)
         self.note(f"Step 3 group '{name}': {members} users ({rule} {value}).")
@@ -502,6 +512,11 @@ class AnswersDriver:
             )
             await self.settle()
             if not self.app.screen.query("#confirm-yes"):
+                if not self.service.directory.users_page().total:
+                    raise DriverStop(
+                        "Communicate: there are no users yet: import them first "
+                        "(a [users] section before [communicate])."
+                    )
                 why = self.last_notice("Nobody to write to")
                 if "cannot be written" in why:
                     raise DriverStop(f"Communicate: '{name}': {why}")

@@ -19,10 +19,19 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_the_sample_walks_every_step_and_keeps_no_password() -> None:
     answers = load_answers(SAMPLE)
-    assert answers.steps == ("setup", "verify", "communicate", "migrate", "subscribe", "mx")
+    assert answers.steps == (
+        "setup",
+        "verify",
+        "users",
+        "communicate",
+        "migrate",
+        "subscribe",
+        "mx",
+    )
     assert answers.setup is not None and str(answers.setup.password) == "env:ONBOARD_DEMO_PASSWORD"
-    assert answers.migrate is not None and answers.migrate.csv == SAMPLE.parent / "demo-users.csv"
-    assert [g.setting for g in answers.migrate.groups] == ["Everything", "Last 12 months"]
+    assert answers.users is not None and answers.users.csv == SAMPLE.parent / "demo-users.csv"
+    assert [g.setting for g in answers.users.groups] == ["Everything", "Last 12 months"]
+    assert answers.migrate is not None and answers.migrate.start == ("Head office", "West")
     assert answers.mx is not None and answers.mx.switch
 
 
@@ -45,12 +54,12 @@ def test_the_sample_walks_every_step_and_keeps_no_password() -> None:
         ("[verify]\nwait_minutes = 0\n", "line 2: 'verify.wait_minutes': a number of minutes"),
         ('[verify]\ndomains = "a.com"\n', "line 2: 'verify.domains' must be a list"),
         (
-            '[migrate]\nstart = ["B"]\n[[migrate.groups]]\nname = "A"\n',
-            "line 2: 'B' is not one of [[migrate.groups]]",
+            '[users]\n[[users.groups]]\nname = "A"\n[migrate]\nstart = ["B"]\n',
+            "line 5: 'B' is not one of [[users.groups]]",
         ),
         (
-            '[migrate]\n[[migrate.groups]]\nname = "A"\nsetting = "S"\n',
-            "line 4: 'S' is not one of [[migrate.settings]]",
+            '[users]\n[[users.groups]]\nname = "A"\nsetting = "S"\n',
+            "line 4: 'S' is not one of [[users.settings]]",
         ),
         ("[mx]\nswitch = 1\n", "line 2: 'mx.switch' must be true or false, not 1"),
     ],
