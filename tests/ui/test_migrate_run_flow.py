@@ -70,7 +70,7 @@ async def test_start_watch_pause_resume_complete(tmp_path: Path) -> None:
         # The dashboard moves: items done grow between two reads.
         await show_tab(pilot, "dashboard")
         groups = screen.query_one("#dash-groups", DataTable)
-        await until(pilot, lambda: groups.row_count == 2)  # all groups, and Pilot
+        await until(pilot, lambda: groups.row_count == 3)  # all groups, Pilot, Wave 1 (waiting)
         first = str(groups.get_cell("Pilot", "items"))
         await until(pilot, lambda: str(groups.get_cell("Pilot", "items")) != first)
         assert "This wizard runs the migration" in str(screen.query_one("#dash-mode").render())
