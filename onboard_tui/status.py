@@ -7,6 +7,7 @@ from typing import Any
 from onboard_tui.mail.status import migration_status
 from onboard_tui.roadmap.service import RoadmapService
 from onboard_tui.session.store import SessionStore
+from onboard_tui.subscriptions.table import SubscriptionTable
 
 
 def session_status(store: SessionStore, roadmap: RoadmapService) -> dict[str, Any]:
@@ -44,6 +45,18 @@ def session_status(store: SessionStore, roadmap: RoadmapService) -> dict[str, An
         "transfer_groups": len(data.transfer_groups),
         "in_use_by": (store.lock.holder() or 0) if store.lock.busy() else None,
         "migration": migration_status(store),
+        "subscriptions": _subscriptions(store),
+    }
+
+
+def _subscriptions(store: SessionStore) -> dict[str, int]:
+    """Step 4's counters as the wizard last polled them (no cloud call here)."""
+    c = SubscriptionTable(store.db).counters()
+    return {
+        "needing": c.needing,
+        "assigned": c.assigned,
+        "activated": c.activated,
+        "migrated_not_activated": c.at_risk,
     }
 
 
@@ -65,6 +78,13 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append(
             f"Migration   {group['name']}: {users or 'not started'}; "
             f"{group['items_done']}/{group['items_total']} items"
+        )
+    subs = status.get("subscriptions") or {}
+    if subs.get("needing"):
+        lines.append(
+            f"Subscriptions {subs['assigned']} of {subs['needing']} assigned, "
+            f"{subs['activated']} activated, {subs['migrated_not_activated']} migrated but "
+            "not activated"
         )
     lines.append("")
     for step in status["steps"]:

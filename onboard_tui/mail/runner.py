@@ -96,6 +96,7 @@ def run_headless(
             log.info("run: stopping on request; checkpointing")
             say("Stopping: the current batches finish and the ledger is saved.")
         service.stop()
+        service.update_step()
         snap = service.snapshot()
         failed = snap.overall.users.get("failed", 0)
         say(

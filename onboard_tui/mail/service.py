@@ -17,13 +17,16 @@ from onboard_tui.directory.settings import settings_for
 from onboard_tui.mail.config import MigrationConfig, make_imap_target, make_source
 from onboard_tui.mail.engine import GroupPlan, MigrationEngine
 from onboard_tui.mail.errors import MailError
-from onboard_tui.mail.ledger import JobRow, Ledger
+from onboard_tui.mail.ledger import FAILED, QUEUED, RUNNING, JobRow, Ledger
 from onboard_tui.mail.preflight import PreflightReport, run_preflight
 from onboard_tui.mail.progress import ProgressSnapshot, combine, read_snapshot
 from onboard_tui.mail.reports import FolderRow, UserReport, reconcile, user_reports
 from onboard_tui.mail.scheduler import Scheduler
 from onboard_tui.mail.source import MailSource
+from onboard_tui.mail.status import user_migration_facts
 from onboard_tui.mail.target import MailTarget
+from onboard_tui.roadmap import StepId, StepState
+from onboard_tui.session.model import SessionData
 from onboard_tui.session.secrets import Secret
 from onboard_tui.session.store import SessionStore
 
@@ -73,6 +76,7 @@ class MigrationService:
         #: The mailbox quota the pre-flight measures against (the profile's).
         self.quota_bytes = quota_bytes
         self._earlier: tuple[tuple[str, ...], ProgressSnapshot | None] | None = None
+        self._was_busy = False
 
     @property
     def observer(self) -> bool:
@@ -160,6 +164,39 @@ class MigrationService:
     def start(self, groups: Sequence[str] | None = None) -> None:
         """Start (or continue) the groups now; users already done are left alone."""
         self._engine().start(self.plans(groups))
+        self.update_step()
+
+    def update_step(self) -> None:
+        """Step 3 on the roadmap, from state.db: in progress once a user has a job, done
+        when every member of every Transfer Group is migrated, attention when one failed."""
+        if self.store.read_only:
+            return
+        facts = user_migration_facts(self.store.db)
+        if not facts:
+            return
+        members = [u for plan in self.plans() for u in plan.users]
+        failed = sorted(f.email for f in facts.values() if f.state == FAILED)
+        pending = [u for u in members if not (u in facts and facts[u].migrated)]
+        if failed:
+            state = StepState.ATTENTION
+            reason = (
+                f"{len(failed)} user(s) failed, first {failed[0]}: see the Dashboard, then "
+                "Retry failed on the Staging tab."
+            )
+        elif members and not pending:
+            state, reason = StepState.DONE, ""
+        else:
+            state, reason = StepState.IN_PROGRESS, ""
+        record = self.store.data.steps.get(StepId.MIGRATE)
+        if record is not None and (record.state, record.reason) == (state, reason):
+            return
+        now = self.clock.now()
+
+        def change(data: SessionData) -> None:
+            step = data.step_record(StepId.MIGRATE)
+            step.state, step.reason, step.updated = state, reason, now
+
+        self.store.update(change)
 
     def delta_pass(self, groups: Sequence[str] | None = None) -> None:
         """Copy only what arrived since the last pass, for every user of the groups."""
@@ -264,6 +301,10 @@ class MigrationService:
         names = self.group_names()
         if self.engine is not None:
             live = self.engine.snapshot()
+            busy = any(g.users.get(RUNNING, 0) or g.users.get(QUEUED, 0) for g in live.groups)
+            if self._was_busy and not busy:  # a pass just ended: Step 3's state may change
+                self.update_step()
+            self._was_busy = busy
             # Groups of earlier runs, read once per set of groups this engine runs: while
             # this process holds the lock, nothing else changes their rows.
             others = tuple(n for n in names if live.group(n) is None)
