@@ -286,41 +286,13 @@ class DomainService:
 
     def log_on(self, password: Secret) -> None:
         """Log on as the company administrator; the token lives in memory only."""
-        org = self.store.data.organisation
-        if org is None:
-            raise DomainError(
-                "The organisation is not registered yet.", hint="Complete Step 1 Setup first."
-            )
-        with self.cloud.client(self.store.data.geography) as client:
-            self.cloud.logon = client.logon(org.logon_name, password)
+        self.cloud.log_on(self.store.data, password, DomainError)
 
     def _logon_or_none(self) -> CloudLogon | None:
-        logon = self.cloud.logon
-        if logon is not None and not logon.expired(self.clock.now()):
-            return logon
-        org = self.store.data.organisation
-        reference = self.store.data.cloud.admin_password
-        if org is None or reference.strip() == "prompt":
-            return None
-        try:
-            self.log_on(SecretRef.parse(reference).resolve(self.environ))
-        except OnboardError:
-            log.info("the stored admin password reference did not log on")
-            return None
-        return self.cloud.logon
+        return self.cloud.valid_logon(self.store.data, self.environ, DomainError)
 
     def _logon(self) -> CloudLogon:
-        if self.store.data.organisation is None:
-            raise DomainError(
-                "The organisation is not registered yet.", hint="Complete Step 1 Setup first."
-            )
-        logon = self._logon_or_none()
-        if logon is None:
-            raise LogonNeeded(
-                "The cloud needs your administrator password for this.",
-                hint="Log on with the password you created in Step 1.",
-            )
-        return logon
+        return self.cloud.require_logon(self.store.data, self.environ, DomainError, LogonNeeded)
 
     def _cloud(self, call: _CloudCall) -> CloudDomain:
         logon = self._logon()

@@ -20,12 +20,11 @@ from onboard_tui.cloud.errors import CloudError, CloudUnauthorised
 from onboard_tui.cloud.models import CloudLogon, CloudUser
 from onboard_tui.comms import ALL, Audience, CommsService, SendPlan, SendProgress, SendReport
 from onboard_tui.comms.ledger import SENDING, SENT
-from onboard_tui.errors import OnboardError
 from onboard_tui.mail.scheduler import Scheduler
 from onboard_tui.mx.gate import UsersOfDomain
 from onboard_tui.roadmap import StepId, StepState
 from onboard_tui.session.model import DomainRecord, SessionData
-from onboard_tui.session.secrets import Secret, SecretRef
+from onboard_tui.session.secrets import Secret
 from onboard_tui.session.store import SessionStore
 from onboard_tui.subscriptions.config import SubscriptionConfig, SubscriptionError, read_config
 from onboard_tui.subscriptions.deadline import deadline
@@ -329,42 +328,15 @@ class SubscriptionService:
 
     def log_on(self, password: Secret) -> None:
         """Log on as the company administrator; the token lives in memory only."""
-        org = self.store.data.organisation
-        if org is None:
-            raise SubscriptionError(
-                "The organisation is not registered yet.", hint="Complete Step 1 Setup first."
-            )
-        with self.cloud.client(self.store.data.geography) as client:
-            self.cloud.logon = client.logon(org.logon_name, password)
+        self.cloud.log_on(self.store.data, password, SubscriptionError)
 
     def _logon_or_none(self) -> CloudLogon | None:
-        logon = self.cloud.logon
-        if logon is not None and not logon.expired(self.clock.now()):
-            return logon
-        org = self.store.data.organisation
-        reference = self.store.data.cloud.admin_password
-        if org is None or reference.strip() == "prompt":
-            return None
-        try:
-            environ = dict(self.environ) if self.environ is not None else None
-            self.log_on(SecretRef.parse(reference).resolve(environ))
-        except OnboardError:
-            log.info("the stored admin password reference did not log on")
-            return None
-        return self.cloud.logon
+        return self.cloud.valid_logon(self.store.data, self.environ, SubscriptionError)
 
     def _logon(self) -> CloudLogon:
-        if self.store.data.organisation is None:
-            raise SubscriptionError(
-                "The organisation is not registered yet.", hint="Complete Step 1 Setup first."
-            )
-        logon = self._logon_or_none()
-        if logon is None:
-            raise LogonNeeded(
-                "The cloud needs your administrator password for this.",
-                hint="Log on with the password you created in Step 1.",
-            )
-        return logon
+        return self.cloud.require_logon(
+            self.store.data, self.environ, SubscriptionError, LogonNeeded
+        )
 
     # --- small parts -------------------------------------------------------------------
 
