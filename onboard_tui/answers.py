@@ -20,6 +20,7 @@ import tomlkit.exceptions
 from onboard_tui.errors import OnboardError
 from onboard_tui.session.locate import line_of
 from onboard_tui.session.secrets import Secret, SecretError, SecretRef
+from onboard_tui.session.typed_toml import TypedReader
 
 T = TypeVar("T")
 
@@ -150,7 +151,7 @@ def load_answers(path: Path) -> Answers:
     return _Reader(path, text).answers(doc)
 
 
-class _Reader:
+class _Reader(TypedReader):
     """Typed reads that fail with the file, the line and the field."""
 
     def __init__(self, path: Path, text: str) -> None:
@@ -160,30 +161,6 @@ class _Reader:
     def fail(self, table: str, key: str | None, problem: str, index: int = 0) -> AnswersError:
         line = line_of(self.text, table, key, index) or 1
         return AnswersError(f"{self.path}, line {line}: {problem}")
-
-    def get(
-        self,
-        values: dict[str, Any],
-        table: str,
-        key: str,
-        kind: type[T],
-        default: T | None = None,
-        *,
-        index: int = 0,
-        check: Callable[[T], str | None] | None = None,
-    ) -> T:
-        where = f"{table}.{key}"
-        if key not in values:
-            if default is None:
-                raise self.fail(table, None, f"'{where}' is missing.", index)
-            return default
-        value = values[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(table, key, f"'{where}' must be {_kind(kind)}, not {value!r}.", index)
-        problem = check(value) if check else None
-        if problem:
-            raise self.fail(table, key, f"'{where}': {problem}", index)
-        return value
 
     def strings(self, values: dict[str, Any], table: str, key: str) -> tuple[str, ...]:
         items = self.get(values, table, key, list, [])
@@ -365,11 +342,6 @@ class _Reader:
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise self.fail("users", key, f"'users.{key}' must be [[users.{key}]] tables.")
         return items
-
-
-def _kind(kind: type) -> str:
-    names = {str: "text in quotes", int: "a whole number", bool: "true or false", dict: "a table"}
-    return names.get(kind, 'a list in brackets (["a", "b"])' if kind is list else kind.__name__)
 
 
 def _not_empty(value: str) -> str | None:

@@ -38,6 +38,7 @@ from onboard_tui.session.model import (
     TransferSettings,
 )
 from onboard_tui.session.secrets import SecretRef
+from onboard_tui.session.typed_toml import TypedReader
 
 T = TypeVar("T")
 HEADER_COMMENT = (
@@ -47,7 +48,7 @@ HEADER_COMMENT = (
 )
 
 
-class _Reader:
+class _Reader(TypedReader):
     """Typed access to the parsed document that fails with file, line and what to do."""
 
     def __init__(self, doc: TOMLDocument, text: str, path: Path, backup: Path | None) -> None:
@@ -73,48 +74,6 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.fail("", name, f"'{name}' must be a table ([{name}]).")
         return value
-
-    def get(
-        self,
-        values: dict[str, Any],
-        table: str,
-        key: str,
-        kind: type[T],
-        default: T | None = None,
-        *,
-        index: int = 0,
-        check: Callable[[T], str | None] | None = None,
-    ) -> T:
-        where = f"{table}.{key}" if table else key
-        if key not in values:
-            if default is None:
-                raise self.fail(table, None, f"'{where}' is missing.", index)
-            return default
-        raw = values[key]
-        value = raw.unwrap() if hasattr(raw, "unwrap") else raw
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(
-                table, key, f"'{where}' must be {_kind_name(kind)}, not {value!r}.", index
-            )
-        if check is not None:
-            problem = check(value)
-            if problem:
-                raise self.fail(table, key, f"'{where}': {problem}", index)
-        return value
-
-
-def _kind_name(kind: type) -> str:
-    return {
-        str: "text in quotes",
-        int: "a whole number",
-        bool: "true or false",
-        datetime: "a date and time (2026-11-25T09:00:00Z)",
-        date: "a date (2026-11-25)",
-        list: 'a list in brackets (["a", "b"])',
-        float: "a number",
-    }.get(kind, kind.__name__)
 
 
 def _one_of(enum: Any) -> Callable[[str], str | None]:
