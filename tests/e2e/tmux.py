@@ -88,7 +88,7 @@ class Tmux:
             time.sleep(0.15)
         raise AssertionError(f"{texts!r} never appeared; the screen:\n{self.screen()}")
 
-    def focus_footer(self, prefix: str, key: str = "Tab", tries: int = 16) -> None:
+    def focus_footer(self, prefix: str, key: str = "Tab", tries: int = 40) -> None:
         """Press `key` until the footer (the focused widget's bindings) starts with `prefix`."""
         for _ in range(tries):
             if self.footer().lstrip().startswith(prefix):
@@ -155,7 +155,8 @@ def active_tab(screen: str) -> str:
         return ""
     end = lines[strip + 1].index("╺")
     starts = [(lines[strip].index(name), name) for name in TABS]
-    return max((s, n) for s, n in starts if s < end)[1]
+    before = [(s, n) for s, n in starts if s < end]
+    return max(before)[1] if before else ""  # mid-animation: ask again
 
 
 def until_tab(tmux: Tmux, wanted: str, seconds: float = 2.0) -> bool:
@@ -168,7 +169,8 @@ def until_tab(tmux: Tmux, wanted: str, seconds: float = 2.0) -> bool:
 
 
 def to_staging(tmux: Tmux, first_user: str = "alice.adams@renovations.com") -> None:
-    """From the Users tab (where Step 3 opens) to the Staging table, by keyboard only."""
+    """From the Users tab (where Step 3 opens) to the Staging table, by keyboard only;
+    `first_user` is text that shows the Users tab is loaded."""
     tmux.wait_for(first_user)
     assert until_tab(tmux, "Users"), tmux.screen()
     for _ in range(8):  # Shift+Tab up to the tab strip: there Right shows Settings
