@@ -92,7 +92,7 @@ class OnboardingService:
             store,
             clock,
             cloud_target=SessionCloudTarget(
-                store, clock, lambda: self.cloud.api_url(store.data.geography)
+                store, clock, lambda: self.cloud.api_url(store.data.geography), access=self.cloud
             ),
             quota_bytes=profile.quota_bytes,
         )

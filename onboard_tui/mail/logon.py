@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from onboard_tui.clock import Clock
+from onboard_tui.cloud.access import CloudAccess
 from onboard_tui.errors import OnboardError
 from onboard_tui.mail.cloud_target import cloud_target_from_session
 from onboard_tui.mail.config import MigrationConfig
@@ -29,11 +30,14 @@ class SessionCloudTarget:
         url: Callable[[], str],
         *,
         environ: Mapping[str, str] | None = None,
+        access: CloudAccess | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.url = url
         self.environ = environ
+        #: Shares the logon with Steps 2 and 4, so the password typed once is enough.
+        self.access = access
         self._password: Secret | None = None
 
     @property
@@ -50,7 +54,7 @@ class SessionCloudTarget:
 
     def __call__(self) -> MailTarget:
         try:
-            return cloud_target_from_session(
+            target = cloud_target_from_session(
                 self.store,
                 self.clock,
                 embedded_url=self.url(),
@@ -60,3 +64,6 @@ class SessionCloudTarget:
         except OnboardError:
             self._password = None  # a refused password is asked for again
             raise
+        if self.access is not None:
+            self.access.logon = target.logon
+        return target

@@ -45,3 +45,24 @@ def test_step_3_is_in_progress_after_one_group_and_done_after_all(tmp_path: Path
     done = run(folder)
     assert done.returncode == 0, done.stderr
     assert step3(folder) == (StepState.DONE, "")
+
+
+def test_the_password_typed_for_the_migration_also_logs_steps_2_and_4_on(tmp_path: Path) -> None:
+    """One password per process: Step 4 does not ask again after Step 3 got it."""
+    from onboard_tui.clock import SystemClock
+    from onboard_tui.service import OnboardingService
+    from onboard_tui.session.secrets import Secret
+
+    folder = tmp_path / "s"
+    make_migration_session(folder, admin_password="prompt")
+    service = OnboardingService.open(folder / "session.toml", clock=SystemClock())
+    try:
+        assert service.subscriptions.needs_logon() and service.domains.needs_logon()
+        assert service.migration.needs_password()
+        service.migration.provide_password(Secret(PASSWORD))
+        service.migration.start(["Pilot"])
+        assert service.migration.wait(120)
+        assert not service.subscriptions.needs_logon()
+        assert not service.domains.needs_logon()
+    finally:
+        service.close()
