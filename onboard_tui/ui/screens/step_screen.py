@@ -50,3 +50,25 @@ class StepScreen(Screen[None]):
 
     def action_focus_roadmap(self) -> None:
         self.query_one("#roadmap-steps").focus()
+
+
+class WideStepScreen(StepScreen):
+    """A step whose tables need the whole width: below 110 columns the roadmap sidebar
+    folds away (Esc brings it back while it has the focus), so 80x24 shows the table."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    def on_mount(self) -> None:
+        self.add_class("-fold")
+
+    def action_focus_roadmap(self) -> None:
+        self.add_class("-roadmap-open")
+        self.call_after_refresh(super().action_focus_roadmap)
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._fold_roadmap)
+
+    def _fold_roadmap(self) -> None:
+        focused = self.focused
+        if focused is None or focused.id != "roadmap-steps":
+            self.remove_class("-roadmap-open")

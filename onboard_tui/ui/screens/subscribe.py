@@ -48,14 +48,14 @@ from onboard_tui.ui.messages_subscribe import (
     SubscriptionsLoaded,
     SubscriptionsPolled,
 )
-from onboard_tui.ui.screens.step_screen import StepScreen
+from onboard_tui.ui.screens.step_screen import WideStepScreen
 from onboard_tui.ui.screens.subscribe_view import COLUMNS, MARK, cells, counters_text, deadline_text
 
 PAGE = 200
 NEAR_END = 30
 
 
-class SubscribeScreen(StepScreen):
+class SubscribeScreen(WideStepScreen):
     """The seed's Step 4, done from the migration server."""
 
     CSS_PATH = "subscribe.tcss"
