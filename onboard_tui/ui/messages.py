@@ -19,6 +19,8 @@ from onboard_tui.comms import (
     TemplateInfo,
 )
 from onboard_tui.directory import CsvPreview, GroupInfo, ImportPlan, MembershipPreview, QuotaReport
+from onboard_tui.directory.domino import RefreshResult, ReplicaChange
+from onboard_tui.directory.ldapconn import ConnectionReport
 from onboard_tui.directory.users import UserPage
 from onboard_tui.dns import UpdateResult, VerificationReport
 from onboard_tui.domains.service import CheckOutcome, RestartOutcome
@@ -222,6 +224,52 @@ class UsersExported(Message):
 
     path: Path
     count: int
+
+
+@dataclass
+class DirectoryTested(Message):
+    """Test connection's stages (name lookup, TCP, TLS, bind, search base) and the first
+    that failed."""
+
+    report: ConnectionReport
+
+
+@dataclass
+class DirectorySaved(Message):
+    """The LDAP settings were written to session.toml; `then_import` when Import asked."""
+
+    kind: str
+    then_import: bool = False
+
+
+@dataclass
+class DirectoryProgress(Message):
+    """How many directory entries a long import or refresh has read so far."""
+
+    entries: int
+
+
+@dataclass
+class DirectoryPlanned(Message):
+    """The directory was read and compared with the users here; nothing is stored yet."""
+
+    plan: ImportPlan
+
+
+@dataclass
+class DominoStatus(Message):
+    """When the Domino replica was last refreshed and what it changed (None: never);
+    `refreshed` when a refresh just ran."""
+
+    last: RefreshResult | None
+    refreshed: bool = False
+
+
+@dataclass
+class DominoChangesLoaded(Message):
+    """Who the last refresh of the Domino replica added, changed or removed."""
+
+    changes: list[ReplicaChange]
 
 
 # --- Step 2: verify domain ----------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,22 +21,44 @@ from textual.worker import Worker, WorkerState
 
 from onboard_tui.directory import ColumnMapping, CsvPreview, DirectoryService, Field, ImportPlan
 from onboard_tui.directory.mapping import LABELS
+from onboard_tui.ui.dialogs.import_review import (
+    difference_text,
+    import_label,
+    problem_columns,
+    show_problems,
+)
 from onboard_tui.ui.messages import CsvPlanned, CsvPreviewed
-from onboard_tui.ui.widgets.literal import clean, literal
+from onboard_tui.ui.widgets.literal import literal
 
 FIRST_ROWS = 5
 
 
+GROUPS_HINT = (
+    "Users are matched by email; the column set to 'transfer group' puts each one in that "
+    "group (new groups are created). Other columns are ignored. Nothing changes before Import."
+)
+IMPORT_HINT = (
+    "Any delimiter and encoding Excel writes. A column set to 'transfer group' puts users in "
+    "Transfer Groups. Nothing is stored before Import."
+)
+
+
 class CsvImportDialog(ModalScreen[ImportPlan | None]):
-    """Returns the reviewed plan to store (rejected rows skipped), or None when cancelled."""
+    """Returns the reviewed plan to store (rejected rows skipped), or None when cancelled.
+
+    With `groups_only`, the file only fills Transfer Groups from one of its columns: every
+    column but the email and the group one is ignored, so users' other details stay."""
 
     CSS_PATH = ["prompts.tcss", "csv_import.tcss"]
     BINDINGS = [Binding("escape", "cancel", "Cancel import")]
 
-    def __init__(self, directory: DirectoryService, path: str = "") -> None:
+    def __init__(
+        self, directory: DirectoryService, path: str = "", *, groups_only: bool = False
+    ) -> None:
         super().__init__()
         self.directory = directory
         self.initial_path = path
+        self.groups_only = groups_only
         self.preview: CsvPreview | None = None
         self.mapping: ColumnMapping | None = None
         self.plan: ImportPlan | None = None
@@ -49,7 +70,12 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="csv-box"):
-            yield Static("Import users from a CSV file", classes="dialog-title")
+            yield Static(
+                "Transfer Groups from a CSV column"
+                if self.groups_only
+                else "Import users from a CSV file",
+                classes="dialog-title",
+            )
             with Horizontal(id="csv-path-row"):
                 yield Input(
                     self.initial_path,
@@ -58,10 +84,7 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
                     compact=True,
                 )
                 yield Button("Preview", id="csv-preview", compact=True)
-            yield Static(
-                "Any delimiter and encoding Excel writes. Nothing is stored before Import.",
-                id="csv-hint",
-            )
+            yield Static(GROUPS_HINT if self.groups_only else IMPORT_HINT, id="csv-hint")
             with VerticalScroll(id="csv-review"):
                 yield Static("", id="csv-format", markup=False)
                 yield Static("Column mapping", classes="csv-section")
@@ -79,11 +102,7 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
     def on_mount(self) -> None:
         self.query_one("#csv-review").display = False
         self.query_one("#csv-import", Button).display = False
-        problems = self.query_one("#csv-problems", DataTable)
-        problems.add_column("Line", width=4)
-        problems.add_column("Field", width=12)
-        problems.add_column("Reason", width=44)
-        problems.add_column("Value", width=36)
+        problem_columns(self.query_one("#csv-problems", DataTable))
         self.query_one("#csv-path", Input).focus()
 
     # --- step 1: the file ----------------------------------------------------------------
@@ -105,10 +124,11 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
 
     def on_csv_previewed(self, message: CsvPreviewed) -> None:
         self.preview = message.preview
+        fields = list(message.preview.mapping.fields)
+        if self.groups_only:
+            fields = [f if f in (Field.EMAIL, Field.GROUP) else Field.IGNORE for f in fields]
         self.mapping = ColumnMapping(
-            list(message.preview.mapping.headers),
-            list(message.preview.mapping.fields),
-            message.preview.mapping.size_unit,
+            list(message.preview.mapping.headers), fields, message.preview.mapping.size_unit
         )
         self._show_preview(message.preview)
         self._check()
@@ -118,6 +138,7 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
         self.query_one("#csv-format", Static).update(
             f"Detected: {preview.format.description} ({len(preview.headers)} columns)"
         )
+        mapping_now = self.mapping or preview.mapping
         mapping = self.query_one("#csv-mapping", Vertical)
         mapping.remove_children()
         options = [(LABELS[f], f.value) for f in Field]
@@ -125,7 +146,7 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
         for index, header in enumerate(preview.headers):
             select: Select[str] = Select(
                 options,
-                value=preview.mapping.fields[index].value,
+                value=mapping_now.fields[index].value,
                 allow_blank=False,
                 id=f"map-{index}",
                 compact=True,
@@ -181,6 +202,8 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
         if self.preview is None or self.mapping is None:
             return
         problem = self.mapping.problem()
+        if not problem and self.groups_only and Field.GROUP not in self.mapping.fields:
+            problem = "choose the column that names each user's group: set it to 'transfer group'."
         if problem:
             self._status(f"The mapping cannot be used: {problem}")
             self.query_one("#csv-import", Button).display = False
@@ -216,51 +239,17 @@ class CsvImportDialog(ModalScreen[ImportPlan | None]):
         self._show_problems(plan)
         self._show_difference(plan)
         button = self.query_one("#csv-import", Button)
-        button.label = (
-            f"Import, skipping the {len(plan.problems)} rejected rows"
-            if plan.problems
-            else f"Import {plan.accepted} users"
-        )
+        button.label = import_label(plan)
         button.display = True
         button.disabled = plan.accepted == 0
         button.focus()
 
     def _show_problems(self, plan: ImportPlan) -> None:
         title = self.query_one("#csv-problems-title", Static)
-        table = self.query_one("#csv-problems", DataTable)
-        table.clear()
-        if not plan.problems:
-            title.update("Problems: none, every row can be imported.")
-            table.display = False
-            return
-        title.update(f"Problems: {len(plan.problems)} rows rejected (line, field, why, value)")
-        table.display = True
-        for p in sorted(plan.problems, key=lambda p: p.line):
-            table.add_row(
-                literal(p.line), literal(p.field), literal(p.reason), literal(p.value or "(empty)")
-            )
+        show_problems(plan, title, self.query_one("#csv-problems", DataTable))
 
     def _show_difference(self, plan: ImportPlan) -> None:
-        d = plan.difference
-        text = Text()
-        text.append(f"{d.added} new", style="bold green")
-        text.append(f", {d.changed} changed, {d.unchanged} unchanged, ")
-        text.append(f"{d.missing} missing from the file", style="yellow" if d.missing else "")
-        text.append(" (missing users are kept).")
-        for label, sample in (
-            ("New", d.added_sample),
-            ("Changed", d.changed_sample),
-            ("Missing", d.missing_sample),
-        ):
-            if sample:
-                shown = ", ".join(clean(s) for s in sample[:5])
-                more = " …" if len(sample) > 5 else ""
-                text.append(f"\n{label}: {shown}{more}", style="dim")
-        if d.new_groups:
-            text.append(
-                "\nNew Transfer Groups from the file: " + ", ".join(map(clean, d.new_groups))
-            )
-        self.query_one("#csv-difference", Static).update(text)
+        self.query_one("#csv-difference", Static).update(difference_text(plan))
 
     def _status(self, text: str) -> None:
         self.query_one("#csv-hint", Static).update(literal(text))

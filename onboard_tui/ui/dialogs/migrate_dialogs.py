@@ -16,15 +16,18 @@ from onboard_tui.clock import Clock
 from onboard_tui.errors import OnboardError
 from onboard_tui.mail.preflight import PreflightReport
 from onboard_tui.mail.scheduler import parse_when
-from onboard_tui.session.secrets import Secret
+from onboard_tui.ui.dialogs.secret_prompt import SecretPrompt
 from onboard_tui.ui.widgets.literal import literal
 
 
-class PasswordDialog(ModalScreen[Secret | None]):
-    """The cloud admin password, typed masked; kept in memory for this process only."""
+class PasswordDialog(SecretPrompt):
+    """The cloud admin password, typed masked; kept in memory for this process only.
+
+    The masked field, Enter, Escape and clearing the field come from SecretPrompt; this
+    dialog adds the Log on and Cancel buttons and refuses an empty password with a warning
+    (the base would read empty as "cancelled")."""
 
     CSS_PATH = ["prompts.tcss", "migrate_dialogs.tcss"]
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, who: str) -> None:
         super().__init__()
@@ -46,24 +49,22 @@ class PasswordDialog(ModalScreen[Secret | None]):
                 yield Button("Log on", id="password-ok", variant="primary", compact=True)
                 yield Button("Cancel", id="password-cancel", compact=True)
 
-    def on_mount(self) -> None:
-        self.query_one("#password-input", Input).focus()
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#password-ok")
-    def _ok(self, event: Input.Submitted | Button.Pressed) -> None:
-        event.stop()
-        field = self.query_one("#password-input", Input)
-        if not field.value:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Textual calls the base class's handler after this one (it walks the MRO), so
+        this only holds the base back when the field is empty."""
+        if not event.value:
+            event.stop()
+            event.prevent_default()
             self.notify("Type the password, or press Escape to cancel.", severity="warning")
-            return
-        secret = Secret(field.value)
-        field.value = ""
-        self.dismiss(secret)
+
+    @on(Button.Pressed, "#password-ok")
+    async def _ok(self, event: Button.Pressed) -> None:
+        event.stop()
+        await self.query_one("#password-input", Input).action_submit()
 
     @on(Button.Pressed, "#password-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _cancel(self) -> None:
+        self.action_cancel()
 
 
 class ScheduleDialog(ModalScreen[datetime | None]):

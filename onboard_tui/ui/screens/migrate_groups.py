@@ -1,4 +1,5 @@
-"""Transfer Groups beside the users: member counts and sizes; create, rename, delete, filter."""
+"""Transfer Groups beside the users: member counts and sizes; create, rename, delete; members
+by selection (Users table), by a filter, or from a CSV column."""
 
 from __future__ import annotations
 
@@ -11,10 +12,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
-from onboard_tui.directory import DirectoryService, GroupInfo, MembershipPreview
+from onboard_tui.directory import DirectoryService, GroupInfo, ImportPlan, MembershipPreview
+from onboard_tui.ui.dialogs.csv_import import CsvImportDialog
 from onboard_tui.ui.dialogs.group_filter import GroupFilterDialog
 from onboard_tui.ui.dialogs.prompts import ConfirmDialog, PromptDialog
-from onboard_tui.ui.messages import GroupsChanged, GroupsLoaded, MembershipPreviewed
+from onboard_tui.ui.messages import (
+    GroupsChanged,
+    GroupsLoaded,
+    ImportApplied,
+    MembershipPreviewed,
+)
 from onboard_tui.ui.widgets.literal import DASH, literal, size_text
 
 
@@ -26,6 +33,7 @@ class GroupsPanel(Vertical):
         Binding("r", "rename_group", "Rename"),
         Binding("delete", "delete_group", "Delete"),
         Binding("f", "filter_group", "By filter"),
+        Binding("v", "groups_from_csv", "From CSV column"),
     ]
 
     def __init__(self, directory: DirectoryService, *, id: str | None = None) -> None:
@@ -41,6 +49,7 @@ class GroupsPanel(Vertical):
             yield Button("Rename", id="groups-rename", compact=True)
             yield Button("Delete", id="groups-delete", compact=True)
             yield Button("Members by filter…", id="groups-filter", compact=True)
+            yield Button("From CSV column…", id="groups-csv", compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#groups-table", DataTable)
@@ -83,7 +92,7 @@ class GroupsPanel(Vertical):
         title.update(
             f"Transfer Groups ({len(self.groups)})"
             if self.groups
-            else "Transfer Groups: none yet. Press n to create one."
+            else "Transfer Groups: none yet. n creates one; v fills them from a CSV column."
         )
 
     @staticmethod
@@ -192,3 +201,20 @@ class GroupsPanel(Vertical):
                 self.post_message(MembershipPreviewed(preview, reviewed=True))
 
         self.app.push_screen(GroupFilterDialog(self.directory, group.name), chosen)
+
+    # --- members from a CSV column --------------------------------------------------------
+
+    @on(Button.Pressed, "#groups-csv")
+    def action_groups_from_csv(self) -> None:
+        """A file with an email column and a group column: each user joins that group."""
+
+        def chosen(plan: ImportPlan | None) -> None:
+            if plan is not None:
+                self.apply_groups(plan)
+
+        self.app.push_screen(CsvImportDialog(self.directory, groups_only=True), chosen)
+
+    @work(thread=True, exclusive=True, group="groups-csv", exit_on_error=False)
+    def apply_groups(self, plan: ImportPlan) -> None:
+        self.directory.apply_import(plan, skip_problems=True)
+        self.post_message(ImportApplied(plan))

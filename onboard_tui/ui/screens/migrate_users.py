@@ -22,7 +22,10 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from onboard_tui.directory import DirectoryService, ImportPlan, MembershipPreview, PageCursor
 from onboard_tui.directory.users import UserView
+from onboard_tui.session.secrets import Secret
 from onboard_tui.ui.dialogs.csv_import import CsvImportDialog
+from onboard_tui.ui.dialogs.directory_import import DirectoryImportDialog
+from onboard_tui.ui.dialogs.directory_settings import DirectorySettingsDialog, ImportRequest
 from onboard_tui.ui.dialogs.prompts import PickDialog, PromptDialog
 from onboard_tui.ui.messages import (
     ImportApplied,
@@ -30,6 +33,7 @@ from onboard_tui.ui.messages import (
     UsersExported,
     UsersPageLoaded,
 )
+from onboard_tui.ui.screens.migrate_directory import DominoBar
 from onboard_tui.ui.widgets.literal import DASH, literal, size_text
 
 PAGE = 200
@@ -92,6 +96,7 @@ class UsersPanel(Vertical):
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("i", "import_csv", "Import CSV"),
+        Binding("d", "directory", "Directory (LDAP)"),
         Binding("g", "add_to_group", "Add to group"),
         Binding("x", "remove_from_group", "Remove from group"),
         Binding("e", "export", "Export"),
@@ -112,6 +117,8 @@ class UsersPanel(Vertical):
         self._next: PageCursor | None = None
         self._loading = False
         self._debounce: Timer | None = None
+        #: bind passwords typed for a directory, in memory only, by kind ("ad", "domino")
+        self.passwords: dict[str, Secret] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="users-bar"):
@@ -126,9 +133,11 @@ class UsersPanel(Vertical):
         with Horizontal(id="users-actions"):
             yield Static("", id="users-count")
             yield Button("Import CSV", id="users-import", compact=True)
+            yield Button("Directory…", id="users-directory", compact=True)
             yield Button("Add to group", id="users-add", compact=True)
             yield Button("Remove", id="users-remove", compact=True)
             yield Button("Export", id="users-export", compact=True)
+        yield DominoBar(self.directory, self.passwords, id="domino-bar")
 
     def on_mount(self) -> None:
         table = self.query_one(UsersTable)
@@ -201,8 +210,8 @@ class UsersPanel(Vertical):
         if empty:
             where = f" (the demo offers {demo_csv()})" if self.demo and demo_csv() else ""
             note.update(
-                f"No users yet. Press i to import a CSV file{where}. Active Directory and "
-                "Domino imports: onboard-tui import-users SESSION --ldap."
+                f"No users yet. Press i to import a CSV file{where}, or d to import from "
+                "Active Directory or the Domino Directory over LDAP."
             )
 
     @on(DataTable.RowHighlighted, "#users-table")
@@ -392,3 +401,22 @@ class UsersPanel(Vertical):
     def apply_import(self, plan: ImportPlan) -> None:
         self.directory.apply_import(plan, skip_problems=True)
         self.post_message(ImportApplied(plan))
+
+    # --- directory over LDAP: settings, Test connection, import ---------------------------
+
+    @on(Button.Pressed, "#users-directory")
+    def action_directory(self) -> None:
+        def chosen(request: ImportRequest | None) -> None:
+            self.query_one(DominoBar).load()
+            if request is not None:
+                self.import_directory(request.kind)
+
+        self.app.push_screen(DirectorySettingsDialog(self.directory, self.passwords), chosen)
+
+    def import_directory(self, kind: str) -> None:
+        def chosen(plan: ImportPlan | None) -> None:
+            self.query_one(DominoBar).load()
+            if plan is not None:
+                self.apply_import(plan)
+
+        self.app.push_screen(DirectoryImportDialog(self.directory, kind, self.passwords), chosen)
