@@ -27,6 +27,8 @@ class Tmux:
 
     def __init__(self, binary: str, name: str, env: dict[str, str]) -> None:
         self.binary, self.name, self.env = binary, name, env
+        #: Every screen read, so a test can check what was ever shown (no password…).
+        self.seen: set[str] = set()
 
     def __call__(self, *args: str) -> str:
         done = subprocess.run(
@@ -59,7 +61,9 @@ class Tmux:
         raise AssertionError(f"no process running {marker!r} in the pane")
 
     def screen(self) -> str:
-        return self("capture-pane", "-p", "-t", SESSION)
+        shown = self("capture-pane", "-p", "-t", SESSION)
+        self.seen.add(shown)
+        return shown
 
     def footer(self) -> str:
         """The last line: the key bindings of the focused widget."""
