@@ -116,7 +116,7 @@ async def test_gate_blocks_an_unverified_domain(tmp_path: Path, wired: KnotServe
         assert table.row_count == 1
         gate = text(app, "mx-gate")
         assert "the switch is blocked" in gate and "is not verified" in gate
-        assert "lands with the migration issue" in gate
+        assert "is imported yet (Step 3)" in gate  # no user of the domain yet
         assert app.screen.query_one("#mx-apply", Button).disabled
         await pilot.press("a")
         await pilot.pause()
