@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cloud_sandbox import logon, sandbox  # noqa: F401 (the embedded cloud, registered)
+
 from .servers.dovecot import DovecotServer, start_dovecot
 from .servers.knot import KnotServer, start_knot
 from .servers.slapd import SlapdServer, bulk_users_ldif, start_slapd

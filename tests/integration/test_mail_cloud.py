@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,36 +11,16 @@ import pytest
 from onboard_tui.clock import SystemClock
 from onboard_tui.cloud.client import CloudClient
 from onboard_tui.cloud.errors import CloudError
-from onboard_tui.cloud.models import CloudLogon, Registration
+from onboard_tui.cloud.models import CloudLogon
 from onboard_tui.cloud.sandbox import SandboxServer
 from onboard_tui.mail.archive import MaildirSource
 from onboard_tui.mail.cloud_target import CloudTarget
 from onboard_tui.mail.engine import GroupPlan, MigrationEngine
 from onboard_tui.providers import load_profile
 from onboard_tui.session.model import TransferSettings
-from onboard_tui.session.secrets import Secret
 from onboard_tui.session.statedb import StateDB
 
-ADMIN = "admin@renovations.com"
-PASSWORD = "Correct-Horse-9-battery"
 USERS = ("jsmith@renovations.com", "adoe@renovations.com")
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
-    server = SandboxServer(tmp_path / "sandbox.db", load_profile("sandbox"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def logon(sandbox: SandboxServer) -> CloudLogon:
-    with CloudClient(sandbox.url) as client:
-        client.register(
-            Registration(ADMIN, Secret(PASSWORD), "US", "en-US", "America/New_York", "na", True)
-        )
-        return client.logon(ADMIN, Secret(PASSWORD))
 
 
 def make_maildirs(root: Path, per_folder: int = 30) -> int:

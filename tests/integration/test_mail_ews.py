@@ -14,7 +14,7 @@ import pytest
 
 from onboard_tui.clock import SystemClock
 from onboard_tui.cloud.client import CloudClient
-from onboard_tui.cloud.models import CloudLogon, Registration
+from onboard_tui.cloud.models import CloudLogon
 from onboard_tui.cloud.sandbox import SandboxServer
 from onboard_tui.mail.cloud_target import CloudTarget
 from onboard_tui.mail.engine import GroupPlan, MigrationEngine
@@ -30,9 +30,7 @@ from onboard_tui.mail.items import (
 )
 from onboard_tui.mail.preflight import run_preflight
 from onboard_tui.mail.target import MailTarget
-from onboard_tui.providers import load_profile
 from onboard_tui.session.model import DomainRecord, TransferSettings
-from onboard_tui.session.secrets import Secret
 from onboard_tui.session.statedb import StateDB
 
 from .servers.dovecot import DovecotServer
@@ -40,8 +38,6 @@ from .servers.fake_ews import FakeEws, Mailbox, start_fake_ews
 from .test_directory_domino_tls import make_ca
 from .test_mail_support import contents, reset
 
-ADMIN = "admin@renovations.com"
-PASSWORD = "Correct-Horse-9-battery"
 USER = "jsmith@renovations.com"
 DEFAULT = TransferSettings("default")
 
@@ -93,23 +89,6 @@ def source_for(ews: FakeEws, **changes: object) -> EwsSource:
     for key, value in changes.items():
         object.__setattr__(settings, key, value)
     return EwsSource(settings, environ={"EWS_PASSWORD": ews.password})
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
-    server = SandboxServer(tmp_path / "sandbox.db", load_profile("sandbox"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def logon(sandbox: SandboxServer) -> CloudLogon:
-    with CloudClient(sandbox.url) as client:
-        client.register(
-            Registration(ADMIN, Secret(PASSWORD), "US", "en-US", "America/New_York", "na", True)
-        )
-        return client.logon(ADMIN, Secret(PASSWORD))
 
 
 def run(

@@ -13,14 +13,13 @@ from __future__ import annotations
 import os
 import random
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from onboard_tui.clock import SystemClock
 from onboard_tui.cloud.client import CloudClient
-from onboard_tui.cloud.models import CloudLogon, Registration
+from onboard_tui.cloud.models import CloudLogon
 from onboard_tui.cloud.sandbox import SandboxServer
 from onboard_tui.mail.archive import MaildirSource
 from onboard_tui.mail.cloud_target import CloudTarget
@@ -31,17 +30,13 @@ from onboard_tui.mail.imapconn import ImapEndpoint
 from onboard_tui.mail.reports import user_reports
 from onboard_tui.mail.target import SKIP_REFUSED, MailTarget
 from onboard_tui.mail.throttle import ThrottleController
-from onboard_tui.providers import load_profile
 from onboard_tui.session.model import TransferSettings
-from onboard_tui.session.secrets import Secret
 from onboard_tui.session.statedb import StateDB
 from tests.faultproxy import UP, FaultProxy
 
 from .servers.dovecot import DovecotServer
 from .test_mail_support import contents, fill, reset
 
-ADMIN = "admin@renovations.com"
-PASSWORD = "Correct-Horse-9-battery"
 USER = "jsmith@renovations.com"
 GOOD = 12
 FULL = TransferSettings("full", exclude_folders=[], item_types=["mail"])
@@ -84,23 +79,6 @@ def migrate(db: StateDB, source: MaildirSource, target: MailTarget, user: str) -
 def skipped(db: StateDB) -> dict[str, tuple[str, str]]:
     rows = db.query("SELECT source_id, reason, detail FROM mail_skipped")
     return {str(s): (str(r), str(d)) for s, r, d in rows}
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
-    server = SandboxServer(tmp_path / "sandbox.db", load_profile("sandbox"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def logon(sandbox: SandboxServer) -> CloudLogon:
-    with CloudClient(sandbox.url) as client:
-        client.register(
-            Registration(ADMIN, Secret(PASSWORD), "US", "en-US", "America/New_York", "na", True)
-        )
-        return client.logon(ADMIN, Secret(PASSWORD))
 
 
 def test_cloud_refusals_are_skipped_with_the_reason_and_the_job_goes_on(

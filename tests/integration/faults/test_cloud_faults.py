@@ -19,39 +19,21 @@ import pytest
 
 from onboard_tui.clock import SystemClock
 from onboard_tui.cloud.client import CloudClient
-from onboard_tui.cloud.models import CloudLogon, Registration
+from onboard_tui.cloud.models import CloudLogon
 from onboard_tui.cloud.sandbox import SandboxServer
 from onboard_tui.mail.archive import MaildirSource
 from onboard_tui.mail.cloud_target import CloudTarget
 from onboard_tui.mail.engine import GroupPlan, MigrationEngine
 from onboard_tui.providers import load_profile
 from onboard_tui.session.model import TransferSettings
-from onboard_tui.session.secrets import Secret
 from onboard_tui.session.statedb import StateDB
 from tests.faultproxy import UP, FaultProxy
 
-from ..test_mail_cloud import ADMIN, PASSWORD, USERS, make_maildirs
+from ..test_mail_cloud import USERS, make_maildirs
 
 PER_FOLDER = 12
 #: Inbox, Sent-like and the UTF-7 folder of each user; Junk is excluded by default.
 EXPECTED_PER_USER = 3 * PER_FOLDER
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
-    server = SandboxServer(tmp_path / "sandbox.db", load_profile("sandbox"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def logon(sandbox: SandboxServer) -> CloudLogon:
-    with CloudClient(sandbox.url) as client:
-        client.register(
-            Registration(ADMIN, Secret(PASSWORD), "US", "en-US", "America/New_York", "na", True)
-        )
-        return client.logon(ADMIN, Secret(PASSWORD))
 
 
 @pytest.fixture
