@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import DataTable, Input, TabbedContent
 
 from tests.ui.scenes import Scene, choose, wait_open
 
@@ -194,10 +194,32 @@ async def _quota(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def _directory_form(pilot: Pilot[int]) -> None:
+    """d: the LDAP form filled in; Test connection against a closed port on 127.0.0.1
+    names the stage that failed (TCP)."""
+    await open_migrate(pilot)
+    quiet(pilot)
+    await pilot.press("d")
+    await settle(pilot)
+    screen = pilot.app.screen
+    for field, value in (
+        ("#dir-host", "127.0.0.1"),
+        ("#dir-port", "1"),
+        ("#dir-user", "CN=svc-onboard,OU=Service,DC=renovations,DC=com"),
+        ("#dir-password", "env:AD_BIND_PASSWORD"),
+        ("#dir-base", "DC=renovations,DC=com"),
+    ):
+        screen.query_one(field, Input).value = value
+    await tab_to(pilot, "#dir-test")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 SCENES: tuple[Scene, ...] = (
     Scene("migrate-empty", _empty),
     Scene("migrate-import-review", _import_review),
     Scene("migrate-users", _users),
     Scene("migrate-group-filter", _filter),
     Scene("migrate-settings-quota", _quota),
+    Scene("migrate-directory-form", _directory_form),
 )
