@@ -16,6 +16,7 @@ from onboard_tui.session.statedb import UserRow
 from onboard_tui.setup.service import SetupForm
 from onboard_tui.ui.app import OnboardApp, make_app
 from tests.ui.scenes import PASSWORD, SANDBOX_PORT, START, Scene, frozen_clock, wait_open
+from tests.ui.scenes_communicate import service_of, settle
 
 #: The demo DNS server's port in these scenes; the demo mail server takes the next one.
 SUBS_DNS_PORT = 47893
@@ -45,18 +46,6 @@ def subscribe_app(folder: Path, *, show_tour: bool = False) -> OnboardApp:
         ),
         show_tour=show_tour,
     )
-
-
-def service_of(pilot: Pilot[int]) -> OnboardingService:
-    app = pilot.app
-    assert isinstance(app, OnboardApp) and app.service is not None
-    return app.service
-
-
-async def settle(pilot: Pilot[int]) -> None:
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.05)
 
 
 def prepare(service: OnboardingService, *, passes: int = 1) -> None:
